@@ -1,0 +1,81 @@
+/* resp_parser.h - incremental RESP request parser (multibulk and inline).
+ *
+ * Owns: the parse state of one connection's request stream. Does not own the
+ * bytes it parses, does no I/O and never allocates from a length or count a
+ * client declares: argument arrays grow as arguments actually arrive.
+ */
+#ifndef RESPD_RESP_PARSER_H
+#define RESPD_RESP_PARSER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Redis 7.0 limits. */
+#define RESP_INLINE_MAX (64 * 1024)               /* inline request / count line */
+#define RESP_BULK_MAX (512LL * 1024 * 1024)       /* proto-max-bulk-len */
+#define RESP_UNAUTH_ARGS_MAX 10                   /* multibulk count before AUTH */
+#define RESP_UNAUTH_BULK_MAX 16384                /* bulk length before AUTH */
+
+/* The three outcomes of resp_parse; never folded into fewer. */
+enum resp_status {
+    RESP_DONE,  /* one complete request: argc/argv/argvlen are valid */
+    RESP_MORE,  /* the frame is incomplete: call again with more bytes */
+    RESP_ERROR, /* protocol error: resp_parser_error() has the reply text */
+};
+
+/* Defined here so a session can embed it (it must stay small: an idle
+ * connection's whole footprint is budgeted at 256 bytes). The fields are
+ * private to resp_parser.c. */
+struct resp_parser {
+    int todo_fields_defined_by_resp_parser_c;
+};
+
+/* Initialises p; allocates nothing. */
+void resp_parser_init(struct resp_parser *p);
+/* Releases whatever p allocated; p may be initialised again afterwards. */
+void resp_parser_destroy(struct resp_parser *p);
+
+/* While `on` is true, Redis's unauthenticated limits apply (at most
+ * RESP_UNAUTH_ARGS_MAX arguments, bulks of at most RESP_UNAUTH_BULK_MAX). */
+void resp_parser_set_unauthenticated(struct resp_parser *p, bool on);
+
+/* Parses the request that starts at buf[0]. buf[0..len) must hold the frame
+ * from its first byte; when RESP_MORE is returned, call again with the same
+ * frame start and more bytes appended (the buffer may have moved): the parser
+ * remembers how far it got and does not rescan.
+ *
+ * RESP_DONE: *consumed is the frame's length; the request is in
+ *   resp_parser_argc/argv/argvlen, valid until the next resp_parse or
+ *   resp_parser_reset call and while buf is unchanged. Leading empty lines,
+ *   empty inline requests and `*0` / `*-1` frames are consumed silently and
+ *   never returned as a request (argc is always >= 1 on RESP_DONE).
+ * RESP_MORE: *consumed is how many leading bytes were fully skipped (empty
+ *   lines, `*0`) and may be dropped by the caller; the rest must be kept.
+ * RESP_ERROR: the error is sticky; resp_parser_error() returns the reply
+ *   line without "-" or CRLF, e.g. "ERR Protocol error: invalid bulk length".
+ */
+enum resp_status resp_parse(struct resp_parser *p, const char *buf, size_t len,
+                            size_t *consumed);
+
+int resp_parser_argc(const struct resp_parser *p);
+const char *const *resp_parser_argv(const struct resp_parser *p);
+const size_t *resp_parser_argvlen(const struct resp_parser *p);
+const char *resp_parser_error(const struct resp_parser *p);
+
+/* True when the parser holds no partial frame (it is between requests). */
+bool resp_parser_idle(const struct resp_parser *p);
+
+/* Forgets any partial frame and releases argument arrays larger than a small
+ * inline capacity, so an idle connection holds almost nothing. Keeps the
+ * unauthenticated setting. Clears a sticky error. */
+void resp_parser_reset(struct resp_parser *p);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

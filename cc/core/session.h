@@ -1,0 +1,82 @@
+/* session.h - one client connection's protocol state: bytes in, replies out.
+ *
+ * Owns: the connection's parser, its partial input (only while a frame is
+ * incomplete), its pending output, selected database, protocol version,
+ * name, auth state and close request. Does not own the socket: the engine
+ * moves bytes, the session never makes a system call.
+ *
+ * A session is used by one thread at a time (its engine's). An idle session
+ * (no partial frame, no pending output) holds no buffers.
+ */
+#ifndef RESPD_SESSION_H
+#define RESPD_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "cc/core/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct session;
+
+/* Creates a session for an accepted connection and registers it with core.
+ * fd is informational (CLIENT LIST); peer is the client's address (may be
+ * NULL). Returns NULL only when out of memory.
+ * If the client may not be served (maxclients reached, or protected mode
+ * refuses a non-loopback peer) the session is created with the error reply
+ * already queued and session_want_close() true: the engine flushes it and
+ * closes, like for any other session. */
+struct session *session_new(struct core *core, int fd,
+                            const struct sockaddr *peer, socklen_t peerlen);
+/* Unregisters and frees the session and everything it holds. */
+void session_free(struct session *s);
+
+/* Input, way 1 (the session buffers): reserve at least `min` writable bytes,
+ * read into them, then commit what was read. Returns NULL when out of
+ * memory. */
+char *session_in_reserve(struct session *s, size_t min, size_t *avail);
+void session_in_commit(struct session *s, size_t n);
+/* Runs every complete request in the session's input buffer, appending
+ * replies. Stops early once the session wants to close. Returns the number
+ * of requests executed. */
+int session_process(struct session *s);
+
+/* Input, way 2 (the engine buffers, e.g. one scratch buffer per loop or a
+ * kernel-provided buffer): parses and runs every complete request straight
+ * from buf; only the tail of an incomplete frame is copied into the
+ * session. buf is not retained. Returns the number of requests executed. */
+int session_feed(struct session *s, const char *buf, size_t len);
+
+/* Output: the bytes to send next, then how many were sent. The pointer is
+ * valid until the next call on the session. Pending output counts against
+ * the core's output_limit: past it the session drops its output and asks to
+ * be closed (Redis's client-output-buffer-limit). */
+const char *session_out_peek(struct session *s, size_t *len);
+void session_out_consume(struct session *s, size_t n);
+size_t session_out_pending(const struct session *s);
+
+/* True once the connection should close after its pending output is sent:
+ * QUIT, a protocol error, an output-limit overrun, or a refused connection.
+ * After that, input is ignored. */
+bool session_want_close(const struct session *s);
+
+/* Idle-timeout support: true when the core has a timeout, the session has
+ * been idle past it, and (like Redis) it is not exempt. now_ms is the
+ * store's clock. */
+bool session_timed_out(const struct session *s, int64_t now_ms);
+
+/* Unregisters the session and releases its buffers early, e.g. when the
+ * engine is about to close the socket but must keep the memory until a
+ * last completion arrives. Optional; session_free does it too. */
+void session_detach(struct session *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,163 @@
+/* store.h - the keyspace: 16 databases of binary-safe string keys and values
+ * with optional expiry times.
+ *
+ * Owns: keys, values, expiry, the clock the keyspace uses. Safe for
+ * concurrent use by many threads (striped locks); a single-threaded caller
+ * pays only uncontended lock costs. Does no I/O and never logs.
+ */
+#ifndef RESPD_STORE_H
+#define RESPD_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define STORE_DBS 16
+
+struct store;
+
+/* Clock in milliseconds since the Unix epoch. Tests install their own. */
+typedef int64_t (*store_clock_fn)(void *ctx);
+
+/* Returns a new empty store using the real clock (CLOCK_REALTIME), or NULL
+ * when out of memory. */
+struct store *store_new(void);
+void store_free(struct store *st);
+
+/* Replaces the clock; not thread-safe, call before sharing the store. */
+void store_set_clock(struct store *st, store_clock_fn fn, void *ctx);
+int64_t store_now_ms(const struct store *st);
+
+/* A value copied out of the store: the caller owns data and frees it with
+ * free(). data is NUL-terminated (the NUL is not counted in len). */
+struct store_value {
+    char *data;
+    size_t len;
+};
+
+/* The operations below are each atomic with respect to every other store
+ * call on the same keys. db is 0..STORE_DBS-1. "expire_at" is an absolute
+ * time in ms since the epoch, or -1 for no expiry. Keys that have expired are
+ * treated as absent (and removed when touched). Functions returning int
+ * return 0 / a count, or -ENOMEM. */
+
+/* GET: 1 and *out filled when key exists, 0 when absent. */
+int store_get(struct store *st, int db, const char *key, size_t klen,
+              struct store_value *out);
+
+/* SET with Redis's options. */
+enum store_set_flags {
+    STORE_SET_NX = 1 << 0,      /* only if absent */
+    STORE_SET_XX = 1 << 1,      /* only if present */
+    STORE_SET_KEEPTTL = 1 << 2, /* keep an existing expiry */
+    STORE_SET_GET = 1 << 3,     /* copy the old value into *old */
+};
+/* Returns 1 when the value was written, 0 when NX/XX prevented it. With
+ * STORE_SET_GET, *old_found says whether a previous value existed and *old
+ * receives it (caller frees). */
+int store_set(struct store *st, int db, const char *key, size_t klen,
+              const char *val, size_t vlen, int64_t expire_at, int flags,
+              struct store_value *old, bool *old_found);
+
+/* GETDEL: like store_get, and deletes the key when found. */
+int store_getdel(struct store *st, int db, const char *key, size_t klen,
+                 struct store_value *out);
+
+/* GETEX: reads the value and changes its expiry in one step. mode is
+ * STORE_GETEX_KEEP (no change), _SET (expire_at) or _PERSIST. */
+enum store_getex_mode { STORE_GETEX_KEEP, STORE_GETEX_SET, STORE_GETEX_PERSIST };
+int store_getex(struct store *st, int db, const char *key, size_t klen,
+                enum store_getex_mode mode, int64_t expire_at,
+                struct store_value *out);
+
+/* APPEND: returns the new length in *newlen. */
+int store_append(struct store *st, int db, const char *key, size_t klen,
+                 const char *val, size_t vlen, size_t *newlen);
+
+/* STRLEN: length, 0 when absent. */
+size_t store_strlen(struct store *st, int db, const char *key, size_t klen);
+
+/* INCRBY: adds delta to the integer value (absent counts as 0).
+ * Returns 0 with *result set; STORE_ENOTINT when the value is not an integer
+ * in Redis's sense (no spaces, no leading zeros, fits int64);
+ * STORE_EOVERFLOW when the result would overflow. Expiry is kept. */
+#define STORE_ENOTINT (-1001)
+#define STORE_EOVERFLOW (-1002)
+int store_incrby(struct store *st, int db, const char *key, size_t klen,
+                 int64_t delta, int64_t *result);
+
+/* DEL/UNLINK of one key: 1 when deleted, 0 when absent. */
+int store_del(struct store *st, int db, const char *key, size_t klen);
+/* EXISTS of one key: 1 or 0. */
+int store_exists(struct store *st, int db, const char *key, size_t klen);
+
+/* MSET: all pairs become visible at once (no reader sees half of them).
+ * keys/vals are argv-style arrays of n entries each. With nx true (MSETNX)
+ * nothing is written if any key exists; returns 1 when written, 0 if not. */
+int store_mset(struct store *st, int db, size_t n, const char *const *keys,
+               const size_t *klens, const char *const *vals,
+               const size_t *vlens, bool nx);
+/* MGET: out[i].data is NULL for absent keys; a consistent snapshot. */
+int store_mget(struct store *st, int db, size_t n, const char *const *keys,
+               const size_t *klens, struct store_value *out);
+
+/* Expiry. store_ttl_ms: -2 absent, -1 no expiry, else ms remaining. */
+int64_t store_ttl_ms(struct store *st, int db, const char *key, size_t klen);
+/* Absolute expiry time in ms, -1 none, -2 absent. */
+int64_t store_expire_time(struct store *st, int db, const char *key, size_t klen);
+/* EXPIRE family: sets the expiry to expire_at under the condition (Redis's
+ * NX/XX/GT/LT; 0 = unconditional). An expire_at in the past deletes the key.
+ * Returns 1 when applied (or deleted), 0 when the key is absent or the
+ * condition failed. */
+enum store_expire_cond {
+    STORE_EXPIRE_NX = 1 << 0,
+    STORE_EXPIRE_XX = 1 << 1,
+    STORE_EXPIRE_GT = 1 << 2,
+    STORE_EXPIRE_LT = 1 << 3,
+};
+int store_expire(struct store *st, int db, const char *key, size_t klen,
+                 int64_t expire_at, int cond);
+/* PERSIST: 1 when an expiry was removed, 0 otherwise. */
+int store_persist(struct store *st, int db, const char *key, size_t klen);
+
+/* Number of keys in db (may include keys that expired but are not yet
+ * removed, as Redis's DBSIZE does). */
+size_t store_dbsize(struct store *st, int db);
+/* Keys with an expiry set in db (for INFO keyspace "expires="). */
+size_t store_expires_count(struct store *st, int db);
+/* FLUSHDB / FLUSHALL (db = -1). */
+void store_flush(struct store *st, int db);
+
+/* Iteration for KEYS, SCAN and RANDOMKEY. The callback receives each live
+ * key; it must not call back into the store. SCAN: resumes from *cursor (0 to
+ * start), visits about `count` slots' worth of keys, stores the next cursor
+ * (0 when finished). Guarantees Redis's SCAN property: every key present for
+ * the whole iteration is returned at least once, even if tables grow. */
+typedef void (*store_key_fn)(void *ctx, const char *key, size_t klen);
+int store_keys(struct store *st, int db, store_key_fn fn, void *ctx);
+int store_scan(struct store *st, int db, uint64_t *cursor, size_t count,
+               store_key_fn fn, void *ctx);
+/* RANDOMKEY: 1 and *out filled with a random live key, 0 if db is empty. */
+int store_randomkey(struct store *st, int db, struct store_value *out);
+
+/* Active expiry, Redis-style: samples keys with an expiry and removes the
+ * expired ones, doing at most about `budget` key checks. Returns the number
+ * removed. Engines call it about every 100 ms. */
+size_t store_active_expire(struct store *st, size_t budget);
+/* Total keys removed by expiry so far (lazy and active), for INFO. */
+uint64_t store_expired_total(const struct store *st);
+
+/* Redis glob matching (KEYS, SCAN MATCH): *, ?, [...] with ^ and ranges,
+ * backslash escapes. Runs in O(len(pattern) * len(string)) at worst. */
+bool store_glob_match(const char *pat, size_t plen, const char *s, size_t slen,
+                      bool nocase);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
