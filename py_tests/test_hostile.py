@@ -1,0 +1,326 @@
+"""Hostile and unlucky clients (issues 4 and 8): ten thousand connections,
+disconnects with replies in flight, connect/close bursts, slow readers,
+clients that never read, huge declared lengths, and fuzzed bytes. The server
+must keep serving everyone else, leak no fds and keep its memory bounded."""
+
+import os
+import select
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+import resp
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PONG = b"+PONG\r\n"
+OK = b"+OK\r\n"
+MB = 1024 * 1024
+
+
+def rss_checks(srv):
+    if srv.sanitized:
+        pytest.skip("respd is built with a sanitizer: its allocator quarantines memory, "
+                    "so RSS bounds do not apply to this build")
+
+
+def wait_fds(srv, limit, timeout=10):
+    """Polls /proc/PID/fd until at most `limit` fds are open; returns the count."""
+    deadline = time.monotonic() + timeout
+    while True:
+        n = srv.fd_count()
+        if n <= limit or time.monotonic() > deadline:
+            return n
+        time.sleep(0.05)
+
+
+def rst_close(sock):
+    """Closes with an RST (SO_LINGER 0): no TIME_WAIT left on this side."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
+
+
+def served(srv, timeout=10):
+    with resp.RawClient(srv.host, srv.port, timeout=timeout) as c:
+        return c.call_raw("PING") == PONG
+
+
+# -- ten thousand connections -------------------------------------------------
+
+@pytest.mark.heavy
+@pytest.mark.concurrent
+def test_ten_thousand_concurrent_connections(start_server):
+    n = 10000
+    srv = start_server(maxclients=n + 50)
+    child = subprocess.Popen([sys.executable, os.path.join(HERE, "c10k_client.py"), srv.host, str(srv.port), str(n)],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        line = child.stdout.readline().decode().strip()
+        assert line == "READY %d" % n, "client process: %s %s" % (line, child.stdout.read(2000).decode())
+        with resp.RawClient(srv.host, srv.port) as c:
+            info = c.call("INFO", "clients").decode()
+            connected = int(info.split("connected_clients:")[1].split("\r\n")[0])
+            assert connected >= n + 1, "INFO says %d clients with %d connected" % (connected, n + 1)
+            if not srv.external:
+                assert srv.fd_count() >= n
+        child.stdin.write(b"go\n")
+        child.stdin.flush()
+        line = child.stdout.readline().decode().strip()
+        assert line == "DONE %d" % n, "client process: %s %s" % (line, child.stdout.read(2000).decode())
+        assert child.wait(60) == 0
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    deadline = time.monotonic() + 20
+    with resp.RawClient(srv.host, srv.port) as c:
+        while True:
+            info = c.call("INFO", "clients").decode()
+            connected = int(info.split("connected_clients:")[1].split("\r\n")[0])
+            if connected == 1:
+                break
+            assert time.monotonic() < deadline, "%d clients still counted 20 s after they left" % connected
+            time.sleep(0.1)
+
+
+# -- disconnect with a large reply in flight ------------------------------------
+
+def test_disconnect_with_large_reply_in_flight(local_server, raw):
+    srv = local_server
+    c = raw()
+    assert c.call_raw("SET", "big", b"x" * (8 * MB)) == OK
+    c.close()
+    assert served(srv)
+    base_fds = srv.fd_count()
+    for k in range(20):
+        s = socket.create_connection((srv.host, srv.port))
+        s.sendall(resp.encode("GET", "big") * 4)
+        if k % 2:
+            s.recv(65536)     # part of the first reply, then go away
+        if k % 4 < 2:
+            rst_close(s)
+        else:
+            s.close()
+    assert served(srv)
+    assert wait_fds(srv, base_fds) <= base_fds, "fds leaked by clients that left mid-reply"
+    with resp.RawClient(srv.host, srv.port, timeout=30) as d:
+        assert d.call("STRLEN", "big") == 8 * MB
+
+
+# -- connect/close bursts -----------------------------------------------------
+
+@pytest.mark.heavy
+def test_connect_close_burst_leaks_nothing(local_server):
+    srv = local_server
+    assert served(srv)
+    base_fds = srv.fd_count()
+    base_rss = srv.rss_kb()
+    partial = b"*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$10\r\nabc"
+    for k in range(10000):
+        s = socket.socket()
+        s.connect((srv.host, srv.port))
+        mode = k % 5
+        if mode == 1:
+            s.sendall(partial)                       # mid-command
+        elif mode == 2:
+            s.sendall(b"PING\r\nPING\r\n")            # replies never read
+        elif mode == 3:
+            s.sendall(b"*2\r\n$4\r\nECHO\r\n$5\r\nhel")
+        if mode in (0, 3) or k % 2:
+            rst_close(s)
+        else:
+            s.close()
+    assert served(srv, timeout=30)
+    fds = wait_fds(srv, base_fds, timeout=15)
+    assert fds <= base_fds, "fd leak: %d open before the burst, %d after" % (base_fds, fds)
+    if not srv.sanitized:
+        grown = srv.rss_kb() - base_rss
+        assert grown < 8 * 1024, "RSS grew by %d kB over 10,000 connect/close cycles" % grown
+
+
+# -- slow readers and readers that never read -----------------------------------
+
+def test_large_replies_to_a_slow_reader(raw, target):
+    c = raw(timeout=60)
+    value = os.urandom(MB) * 8
+    assert c.call_raw("SET", "big", value) == OK
+    other = None if target.serial else raw()
+    c.send(resp.encode("GET", "big") * 2)
+    expected = (b"$%d\r\n" % len(value) + value + b"\r\n") * 2
+    got = bytearray()
+    c.sock.settimeout(30)
+    chunks = 0
+    while len(got) < len(expected):
+        chunk = c.sock.recv(256 * 1024)
+        assert chunk, "server closed the connection of a slow reader"
+        got += chunk
+        chunks += 1
+        if chunks % 8 == 0:
+            time.sleep(0.01)
+            if other is not None:
+                t0 = time.monotonic()
+                assert other.call_raw("PING") == PONG
+                assert time.monotonic() - t0 < 2.0, "a slow reader starves other clients"
+    assert bytes(got) == expected
+
+
+def _client_ids(srv):
+    with resp.RawClient(srv.host, srv.port) as c:
+        listing = c.call("CLIENT", "LIST").decode()
+    return {int(ln.split()[0][3:]) for ln in listing.split("\n") if ln}
+
+
+@pytest.mark.concurrent
+def test_client_that_never_reads_is_cut_at_the_output_limit(start_server, target, raw):
+    limit = 8 * MB
+    srv = start_server(output_limit=limit)
+    setup = raw(srv)
+    value = b"v" * MB
+    assert setup.call_raw("SET", "big", value) == OK
+    setup.close()
+    base_rss = srv.rss_kb()
+    hostile = raw(srv)
+    hid = hostile.call("CLIENT", "ID")
+    # 400 MB of replies asked for in 9 kB of requests; a server without a
+    # limit would buffer them all.
+    hostile.send(resp.encode("GET", "big") * 400)
+    other = raw(srv)
+    peak = 0
+    deadline = time.monotonic() + 15
+    while hid in _client_ids(srv):
+        peak = max(peak, srv.rss_kb())
+        assert other.call_raw("PING") == PONG
+        assert time.monotonic() < deadline, "a client that never reads was not disconnected"
+        time.sleep(0.05)
+    assert other.call_raw("GET", "big") == b"$%d\r\n%s\r\n" % (len(value), value)
+    if not srv.sanitized:
+        grown = max(peak, srv.rss_kb()) - base_rss
+        assert grown < 64 * 1024, "RSS grew by %d kB with an 8 MB output limit" % grown
+
+
+# -- declared lengths cost nothing until the bytes arrive ------------------------
+
+@pytest.mark.parametrize("header", [
+    b"*1\r\n$536870912\r\n",
+    b"*2\r\n$3\r\nSET\r\n$536870912\r\nabc",
+    b"*1048576\r\n",
+    b"*1048576\r\n$3\r\nSET\r\n",
+], ids=["bulk-512MiB", "set-512MiB-value", "mbulk-1M", "mbulk-1M-started"])
+def test_huge_declared_lengths_cost_little_memory(local_server, target, header):
+    srv = local_server
+    rss_checks(srv)
+    assert served(srv)
+    base = srv.rss_kb()
+    conns = 1 if target.serial else 10
+    socks = []
+    try:
+        for _ in range(conns):
+            s = socket.create_connection((srv.host, srv.port))
+            s.sendall(header)
+            socks.append(s)
+        if not target.serial:
+            assert served(srv)     # processed after the headers on the same loop
+        peak = 0
+        for _ in range(10):
+            peak = max(peak, srv.rss_kb())
+            time.sleep(0.03)
+        grown = peak - base
+        assert grown < 2048 * conns, (
+            "%d connections that declared %r and went silent cost %d kB of RSS" % (conns, header[:20], grown))
+        for s in socks:
+            r, _, _ = select.select([s], [], [], 0)
+            assert not r, "the server answered or closed a connection with a valid pending header"
+    finally:
+        for s in socks:
+            rst_close(s)
+    assert served(srv)
+
+
+# -- fuzzing ------------------------------------------------------------------
+
+SEEDS = [
+    resp.encode("SET", "k", "v") + resp.encode("GET", "k"),
+    resp.encode("SET", "k", "v", "EX", "100", "NX", "GET"),
+    resp.encode("MSET", "a", "1", "b", "2") + resp.encode("MGET", "a", "b", "c"),
+    resp.encode("INCRBY", "n", "5") + resp.encode("DECR", "n"),
+    resp.encode("EXPIRE", "a", "10", "GT") + resp.encode("TTL", "a"),
+    resp.encode("HELLO", "3") + resp.encode("GET", "missing") + resp.encode("HELLO", "2"),
+    resp.encode("SCAN", "0", "MATCH", "*", "COUNT", "10"),
+    resp.encode("CLIENT", "SETNAME", "x") + resp.encode("CLIENT", "INFO"),
+    resp.encode("SELECT", "3") + resp.encode("APPEND", "k", "xyz"),
+    b"PING\r\nECHO \"a b\" 'c'\r\n",
+    b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nhello\r\n",
+    b"*1\r\n$4\r\nPING\r\n*0\r\n*-1\r\n\r\n",
+]
+TOKENS = [b"\r\n", b"\n", b"\r", b"*", b"$", b"-1", b"0", b"2147483648", b"536870913",
+          b"99999999999999999999", b"\"", b"'", b"\\x", b" ", b"\x00", b"+", b":", b"%", b"QUIT"]
+
+
+@st.composite
+def mutated_frames(draw):
+    data = bytearray(draw(st.sampled_from(SEEDS)) * draw(st.integers(1, 3)))
+    for _ in range(draw(st.integers(1, 6))):
+        op = draw(st.integers(0, 4))
+        pos = draw(st.integers(0, len(data)))
+        if op == 0 and pos < len(data):
+            data[pos] = draw(st.integers(0, 255))
+        elif op == 1:
+            data[pos:pos] = draw(st.sampled_from(TOKENS))
+        elif op == 2:
+            end = draw(st.integers(pos, min(len(data), pos + 8)))
+            del data[pos:end]
+        elif op == 3:
+            data = data[:pos]
+        else:
+            data[pos:pos] = draw(st.binary(max_size=8))
+    return bytes(data)
+
+
+def fuzz_one(srv, data, sentinel):
+    """Sends data, half-closes, and requires the server to answer with
+    well-formed replies and close; then checks others are still served."""
+    with resp.RawClient(srv.host, srv.port, timeout=10) as c:
+        try:
+            c.send(data)
+            c.sock.shutdown(socket.SHUT_WR)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # closed already, e.g. after a protocol error
+        try:
+            out = c.read_until_close(timeout=10)
+        except TimeoutError:
+            pytest.fail("server neither answered nor closed after %r" % data[:200])
+    _, leftover = resp.decode_replies(out)
+    assert leftover == b"", "malformed or cut reply %r to %r" % (leftover[:100], data[:200])
+    if sentinel is not None:
+        assert sentinel.call_raw("PING") == PONG
+    else:
+        assert served(srv)
+    assert srv.alive(), "server died on input %r" % data[:200]
+
+
+FUZZ = settings(max_examples=120, deadline=None, derandomize=True, database=None,
+                suppress_health_check=list(HealthCheck))
+
+
+@FUZZ
+@given(data=st.binary(min_size=1, max_size=300))
+def test_random_bytes_never_break_the_server(server, target, data):
+    if target.serial:
+        fuzz_one(server, data, None)
+        return
+    with resp.RawClient(server.host, server.port) as sentinel:
+        fuzz_one(server, data, sentinel)
+
+
+@FUZZ
+@given(data=mutated_frames())
+def test_mutated_frames_never_break_the_server(server, target, data):
+    if target.serial:
+        fuzz_one(server, data, None)
+        return
+    with resp.RawClient(server.host, server.port) as sentinel:
+        fuzz_one(server, data, sentinel)
