@@ -28,12 +28,29 @@ enum resp_status {
 };
 
 /* Defined here so a session can embed it (it must stay small: an idle
- * connection's whole footprint is budgeted at 256 bytes). The fields are
- * private to resp_parser.c. */
+ * connection's whole footprint is budgeted at 256 bytes; this is 64). The
+ * fields are private to resp_parser.c: use the functions below. */
 struct resp_parser {
-    int todo_fields_defined_by_resp_parser_c;
+    /* One block: argv[cap], argvlen[cap], then offs[cap] (argument offsets
+     * while a multibulk frame is incomplete, since the buffer may move). */
+    void *args;
+    int cap;
+    unsigned char state;
+    unsigned char unauth;
+    unsigned char nul_seen; /* a NUL precedes the current line's end */
+    unsigned char error;
+    union {
+        struct {
+            char *decoded;   /* unescaped inline arguments, or NULL */
+            size_t pos;      /* next unparsed byte, from the frame start */
+            unsigned scan;   /* bytes after pos already searched for EOL */
+            int bulklen;     /* length of the bulk being read */
+            int remaining;   /* bulks still expected in this multibulk */
+            int argc;        /* arguments collected so far */
+        } st;
+        char errbuf[48];     /* the error text that embeds a byte */
+    } u;
 };
-
 /* Initialises p; allocates nothing. */
 void resp_parser_init(struct resp_parser *p);
 /* Releases whatever p allocated; p may be initialised again afterwards. */
@@ -54,7 +71,8 @@ void resp_parser_set_unauthenticated(struct resp_parser *p, bool on);
  *   empty inline requests and `*0` / `*-1` frames are consumed silently and
  *   never returned as a request (argc is always >= 1 on RESP_DONE).
  * RESP_MORE: *consumed is how many leading bytes were fully skipped (empty
- *   lines, `*0`) and may be dropped by the caller; the rest must be kept.
+ *   lines, `*0`); the caller must drop them, so that the next call's buf
+ *   starts at buf + *consumed of this one (the partial frame's first byte).
  * RESP_ERROR: the error is sticky; resp_parser_error() returns the reply
  *   line without "-" or CRLF, e.g. "ERR Protocol error: invalid bulk length".
  */
