@@ -24,8 +24,12 @@ struct store;
 typedef int64_t (*store_clock_fn)(void *ctx);
 
 /* Returns a new empty store using the real clock (CLOCK_REALTIME), or NULL
- * when out of memory. */
+ * when out of memory. The hash key comes from the clock and addresses (the
+ * core makes no other system calls); a caller with a real random source
+ * should prefer store_new_seeded, which keys the hash with 16 bytes of it so
+ * clients cannot choose colliding keys (hash flooding). */
 struct store *store_new(void);
+struct store *store_new_seeded(const unsigned char seed[16]);
 void store_free(struct store *st);
 
 /* Replaces the clock; not thread-safe, call before sharing the store. */
@@ -48,6 +52,14 @@ struct store_value {
 /* GET: 1 and *out filled when key exists, 0 when absent. */
 int store_get(struct store *st, int db, const char *key, size_t klen,
               struct store_value *out);
+
+/* GET without a copy: when the key exists, calls fn(ctx, val, vlen) once
+ * while the key's lock is held and returns 1; returns 0 when absent. val is
+ * valid only during the call and fn must not call back into the store. This
+ * lets a session encode the reply straight from the store's bytes. */
+typedef void (*store_value_fn)(void *ctx, const char *val, size_t vlen);
+int store_get_with(struct store *st, int db, const char *key, size_t klen,
+                   store_value_fn fn, void *ctx);
 
 /* SET with Redis's options. */
 enum store_set_flags {
@@ -73,6 +85,11 @@ enum store_getex_mode { STORE_GETEX_KEEP, STORE_GETEX_SET, STORE_GETEX_PERSIST }
 int store_getex(struct store *st, int db, const char *key, size_t klen,
                 enum store_getex_mode mode, int64_t expire_at,
                 struct store_value *out);
+
+/* Strings are capped at Redis's proto-max-bulk-len: APPEND (and SET/MSET
+ * given longer values) returns STORE_ETOOBIG rather than build a longer one. */
+#define STORE_MAX_STRLEN ((size_t)512 * 1024 * 1024)
+#define STORE_ETOOBIG (-1003)
 
 /* APPEND: returns the new length in *newlen. */
 int store_append(struct store *st, int db, const char *key, size_t klen,
@@ -104,6 +121,14 @@ int store_mset(struct store *st, int db, size_t n, const char *const *keys,
 /* MGET: out[i].data is NULL for absent keys; a consistent snapshot. */
 int store_mget(struct store *st, int db, size_t n, const char *const *keys,
                const size_t *klens, struct store_value *out);
+/* MGET without copies: calls fn(ctx, i, val, vlen) for i = 0..n-1 in order,
+ * with val NULL for an absent key, while the locks of all n keys are held
+ * (one consistent snapshot). fn must not call back into the store. */
+typedef void (*store_mget_fn)(void *ctx, size_t i, const char *val,
+                              size_t vlen);
+int store_mget_with(struct store *st, int db, size_t n,
+                    const char *const *keys, const size_t *klens,
+                    store_mget_fn fn, void *ctx);
 
 /* Expiry. store_ttl_ms: -2 absent, -1 no expiry, else ms remaining. */
 int64_t store_ttl_ms(struct store *st, int db, const char *key, size_t klen);
