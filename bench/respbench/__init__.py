@@ -1,0 +1,1 @@
+"""respd's benchmark harness; the entry point is bench/run."""
