@@ -52,6 +52,23 @@ const struct core_config *core_config(const struct core *c);
  * "io_uring_multishot_accept:1\r\n". Copied. Call before serving clients. */
 int core_set_engine_info(struct core *c, const char *lines);
 
+/* Process figures the core may not collect itself (it makes no system
+ * calls): main or the engine installs a hook that fills them for INFO's cpu
+ * and memory sections. Fields left 0 are reported as 0. */
+struct core_proc_stats {
+    double cpu_sys;             /* seconds of system CPU, this process */
+    double cpu_user;
+    double cpu_sys_children;
+    double cpu_user_children;
+    size_t rss_bytes;           /* resident set size */
+    size_t peak_rss_bytes;
+    long process_id;            /* INFO process_id */
+};
+typedef void (*core_stats_hook)(void *ctx, struct core_proc_stats *out);
+/* Installs the hook (NULL removes it). Called from whichever thread runs
+ * INFO, so it must be thread-safe. Call before serving clients. */
+void core_set_stats_hook(struct core *c, core_stats_hook fn, void *ctx);
+
 /* Number of registered (admitted, not yet freed) sessions. */
 int core_connected_clients(struct core *c);
 

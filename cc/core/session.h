@@ -70,6 +70,13 @@ bool session_want_close(const struct session *s);
  * store's clock. */
 bool session_timed_out(const struct session *s, int64_t now_ms);
 
+/* Heap bytes the session's own buffers hold right now (partial input and
+ * pending output capacity); 0 for an idle session. For memory
+ * accounting and tests. */
+size_t session_buffer_bytes(const struct session *s);
+/* sizeof(struct session), for engines that budget per-connection memory. */
+size_t session_struct_size(void);
+
 /* Unregisters the session and releases its buffers early, e.g. when the
  * engine is about to close the socket but must keep the memory until a
  * last completion arrives. Optional; session_free does it too. */

@@ -1,0 +1,471 @@
+// session_test.cc - drives whole sessions with byte strings: framing, close
+// rules, auth, limits, and the connection-level commands.
+//
+// Command-by-command replies are covered in commands_test.cc; both compare
+// against bytes captured from redis-server 7.0.15.
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <initializer_list>
+#include <string>
+
+#include "cc/core/session.h"
+#include "cc/core/test_util.h"
+
+namespace {
+
+using respd_test::Cmd;
+using respd_test::Harness;
+
+TEST(Session, PingEchoAndInline) {
+    Harness h;
+    EXPECT_EQ(h.Run(Cmd({"PING"})), "+PONG\r\n");
+    EXPECT_EQ(h.Run(Cmd({"ping", "hi"})), "$2\r\nhi\r\n");
+    EXPECT_EQ(h.Run("PING\r\n"), "+PONG\r\n");
+    EXPECT_EQ(h.Run("echo \"a b\"\r\n"), "$3\r\na b\r\n");
+    EXPECT_EQ(h.Run(Cmd({"ping", "a", "b"})),
+              "-ERR wrong number of arguments for 'ping' command\r\n");
+    EXPECT_FALSE(h.WantClose());
+}
+
+TEST(Session, CommandNamesAreCaseInsensitive) {
+    Harness h;
+    EXPECT_EQ(h.Run(Cmd({"pInG"})), "+PONG\r\n");
+    EXPECT_EQ(h.Run(Cmd({"SeT", "k", "v"})), "+OK\r\n");
+    EXPECT_EQ(h.Run(Cmd({"gEt", "k"})), "$1\r\nv\r\n");
+    EXPECT_EQ(h.Run(Cmd({"CLIENT", "GETNAME"})), "$-1\r\n");
+}
+
+TEST(Session, UnknownCommandText) {
+    Harness h;
+    EXPECT_EQ(h.Run(Cmd({"foo"})),
+              "-ERR unknown command 'foo', with args beginning with: \r\n");
+    EXPECT_EQ(h.Run(Cmd({"foo", "a", "b"})),
+              "-ERR unknown command 'foo', with args beginning with: 'a' 'b' \r\n");
+    // The preview stops once 128 characters of arguments were shown, and a
+    // single argument is cut at 128.
+    std::string big(300, 'x');
+    std::string got = h.Run(Cmd({"foo", big, "next"}));
+    EXPECT_EQ(got, "-ERR unknown command 'foo', with args beginning with: '" +
+                       std::string(128, 'x') + "' \r\n");
+    std::string longname(200, 'n');
+    got = h.Run(Cmd({longname}));
+    EXPECT_EQ(got, "-ERR unknown command '" + std::string(128, 'n') +
+                       "', with args beginning with: \r\n");
+    // CR/LF inside arguments cannot break the reply line.
+    EXPECT_EQ(h.Run(Cmd({"foo", "a\r\nb"})),
+              "-ERR unknown command 'foo', with args beginning with: 'a  b' \r\n");
+    // Several arguments: each later one gets the room that is left.
+    std::string a100(100, 'a');
+    EXPECT_EQ(h.Run(Cmd({"foo", a100, "bcdefghijklmnopqrstuvwxyz0123456789", "z"})),
+              "-ERR unknown command 'foo', with args beginning with: '" + a100 +
+                  "' 'bcdefghijklmnopqrstuvwxyz' \r\n");
+    // Arguments are shown up to a NUL byte, as Redis's %s does.
+    EXPECT_EQ(h.Run(Cmd({"foo", std::string("a\0b", 3), "c"})),
+              "-ERR unknown command 'foo', with args beginning with: 'a' 'c' \r\n");
+    EXPECT_FALSE(h.WantClose());
+}
+
+TEST(Session, WrongArity) {
+    Harness h;
+    EXPECT_EQ(h.Run(Cmd({"get"})), "-ERR wrong number of arguments for 'get' command\r\n");
+    EXPECT_EQ(h.Run(Cmd({"get", "a", "b"})),
+              "-ERR wrong number of arguments for 'get' command\r\n");
+    EXPECT_EQ(h.Run(Cmd({"client"})),
+              "-ERR wrong number of arguments for 'client' command\r\n");
+    EXPECT_EQ(h.Run(Cmd({"client", "setname", "a", "b"})),
+              "-ERR wrong number of arguments for 'client|setname' command\r\n");
+    EXPECT_EQ(h.Run(Cmd({"client", "foo"})),
+              "-ERR unknown subcommand 'foo'. Try CLIENT HELP.\r\n");
+    EXPECT_EQ(h.Run(Cmd({"config", "get"})),
+              "-ERR wrong number of arguments for 'config|get' command\r\n");
+}
+
+TEST(Session, QuitStopsThePipeline) {
+    Harness h;
+    std::string in = Cmd({"SET", "k", "1"}) + Cmd({"QUIT"}) + Cmd({"INCR", "k"}) +
+                     Cmd({"PING"});
+    EXPECT_EQ(h.Run(in), "+OK\r\n+OK\r\n");
+    EXPECT_TRUE(h.WantClose());
+    // Input after the close request is ignored; INCR never ran.
+    EXPECT_EQ(h.Run(Cmd({"PING"})), "");
+    Harness other(h);
+    EXPECT_EQ(other.Run(Cmd({"GET", "k"})), "$1\r\n1\r\n");
+}
+
+TEST(Session, ProtocolErrorRepliesThenCloses) {
+    Harness h;
+    EXPECT_EQ(h.Run(Cmd({"PING"}) + "*1\r\n$x\r\n" + Cmd({"PING"})),
+              "+PONG\r\n-ERR Protocol error: invalid bulk length\r\n");
+    EXPECT_TRUE(h.WantClose());
+    EXPECT_EQ(h.Run(Cmd({"PING"})), "");
+
+    Harness h2;
+    EXPECT_EQ(h2.Run("*1\r\nx3\r\nGET\r\n"),
+              "-ERR Protocol error: expected '$', got 'x'\r\n");
+    EXPECT_TRUE(h2.WantClose());
+
+    Harness h3;
+    EXPECT_EQ(h3.Run("SET \"a b\r\n"),
+              "-ERR Protocol error: unbalanced quotes in request\r\n");
+    EXPECT_TRUE(h3.WantClose());
+}
+
+// Every split of a pipelined byte stream gives the same replies as one feed.
+TEST(Session, FramesSplitAtEveryByte) {
+    std::string in = Cmd({"SET", "key", "hello world"}) + Cmd({"GET", "key"}) +
+                     "PING\r\n" + Cmd({"INCR", "n"}) + "\r\n" +
+                     Cmd({"MSET", "a", "1", "b", std::string(100, 'z')}) +
+                     Cmd({"MGET", "a", "b", "nokey"}) + Cmd({"ECHO", ""});
+    std::string want;
+    {
+        Harness h;
+        want = h.Run(in);
+    }
+    ASSERT_EQ(want.substr(0, 5), "+OK\r\n");
+    for (size_t cut = 1; cut < in.size(); cut++) {
+        Harness h;
+        std::string got = h.Run(in.substr(0, cut));
+        got += h.Run(in.substr(cut));
+        ASSERT_EQ(got, want) << "split at " << cut;
+        ASSERT_EQ(h.BufferBytes(), 0u);
+    }
+    {
+        Harness h;
+        std::string got;
+        for (char ch : in)
+            got += h.Run(std::string(1, ch));
+        EXPECT_EQ(got, want);
+    }
+}
+
+TEST(Session, ReserveCommitPathMatchesFeed) {
+    std::string in = Cmd({"SET", "k", "v"}) + Cmd({"GET", "k"}) + "PING\r\n";
+    Harness h;
+    std::string got;
+    for (size_t i = 0; i < in.size(); i += 3) {
+        std::string part = in.substr(i, 3);
+        got += h.RunReserve(part);
+    }
+    EXPECT_EQ(got, "+OK\r\n$1\r\nv\r\n+PONG\r\n");
+    EXPECT_EQ(h.BufferBytes(), 0u);
+}
+
+TEST(Session, IdleSessionHoldsNoBuffers) {
+    Harness h;
+    EXPECT_EQ(h.BufferBytes(), 0u);
+    // A partial frame is buffered...
+    std::string big = Cmd({"SET", "k", std::string(5000, 'v')});
+    EXPECT_EQ(h.Run(big.substr(0, 100)), "");
+    EXPECT_GT(h.BufferBytes(), 0u);
+    // ...and released once the frame completes and the reply is taken.
+    EXPECT_EQ(h.Run(big.substr(100)), "+OK\r\n");
+    EXPECT_EQ(h.BufferBytes(), 0u);
+    // Pending output is held only until the engine consumes it.
+    h.FeedOnly(Cmd({"GET", "k"}));
+    EXPECT_GT(session_out_pending(h.s()), 5000u);
+    EXPECT_GT(h.BufferBytes(), 0u);
+    h.TakeOutput();
+    EXPECT_EQ(h.BufferBytes(), 0u);
+    // Keep the struct small: the epoll/uring engines budget 256 bytes of
+    // RSS per idle connection.
+    EXPECT_LE(session_struct_size(), 192u);
+}
+
+TEST(Session, PartialOutputConsume) {
+    Harness h;
+    h.FeedOnly(Cmd({"ECHO", "abcdef"}));
+    size_t len = 0;
+    const char *p = session_out_peek(h.s(), &len);
+    ASSERT_EQ(std::string(p, len), "$6\r\nabcdef\r\n");
+    session_out_consume(h.s(), 4);
+    p = session_out_peek(h.s(), &len);
+    EXPECT_EQ(std::string(p, len), "abcdef\r\n");
+    // New replies append after the unsent tail.
+    h.FeedOnly(Cmd({"PING"}));
+    p = session_out_peek(h.s(), &len);
+    EXPECT_EQ(std::string(p, len), "abcdef\r\n+PONG\r\n");
+    session_out_consume(h.s(), len);
+    EXPECT_EQ(session_out_pending(h.s()), 0u);
+    EXPECT_EQ(h.BufferBytes(), 0u);
+}
+
+TEST(Session, OutputLimitDropsOutputAndCloses) {
+    Harness::Options o;
+    o.output_limit = 4096;
+    Harness h(o);
+    EXPECT_EQ(h.Run(Cmd({"SET", "k", std::string(1000, 'x')})), "+OK\r\n");
+    std::string in;
+    for (int i = 0; i < 10; i++)
+        in += Cmd({"GET", "k"});
+    in += Cmd({"INCR", "counter"});
+    h.FeedOnly(in);
+    EXPECT_TRUE(h.WantClose());
+    EXPECT_EQ(session_out_pending(h.s()), 0u);
+    EXPECT_EQ(h.BufferBytes(), 0u);
+    // Nothing after the overflow ran.
+    Harness other(h);
+    EXPECT_EQ(other.Run(Cmd({"GET", "counter"})), "$-1\r\n");
+}
+
+TEST(Session, OutputLimitCountsUnsentBytesOnly) {
+    Harness::Options o;
+    o.output_limit = 2048;
+    Harness h(o);
+    EXPECT_EQ(h.Run(Cmd({"SET", "k", std::string(1000, 'x')})), "+OK\r\n");
+    // Read as it goes: the limit is never reached.
+    for (int i = 0; i < 20; i++)
+        EXPECT_EQ(h.Run(Cmd({"GET", "k"})).size(), 1009u);
+    EXPECT_FALSE(h.WantClose());
+}
+
+TEST(Session, MaxClients) {
+    Harness::Options o;
+    o.maxclients = 2;
+    Harness a(o);
+    Harness b(a);
+    EXPECT_EQ(core_connected_clients(a.core()), 2);
+    Harness c(a);
+    EXPECT_TRUE(c.WantClose());
+    EXPECT_EQ(c.TakeOutput(), "-ERR max number of clients reached\r\n");
+    EXPECT_EQ(c.Run(Cmd({"PING"})), "");
+    EXPECT_EQ(core_connected_clients(a.core()), 2);
+    std::string info = a.Run(Cmd({"INFO", "stats"}));
+    EXPECT_NE(info.find("rejected_connections:1\r\n"), std::string::npos) << info;
+    b.Close();
+    Harness d(a);
+    EXPECT_FALSE(d.WantClose());
+    EXPECT_EQ(d.Run(Cmd({"PING"})), "+PONG\r\n");
+}
+
+TEST(Session, ProtectedModeRefusesRemotePeers) {
+    Harness::Options o;
+    o.protected_mode = true;
+    struct sockaddr_in remote = {};
+    remote.sin_family = AF_INET;
+    remote.sin_port = htons(5555);
+    inet_pton(AF_INET, "10.1.2.3", &remote.sin_addr);
+    Harness h(o);
+    Harness r(h, reinterpret_cast<struct sockaddr *>(&remote), sizeof(remote));
+    EXPECT_TRUE(r.WantClose());
+    std::string out = r.TakeOutput();
+    EXPECT_EQ(out.rfind("-DENIED Redis is running in protected mode because protected "
+                        "mode is enabled and no password is set for the default user.",
+                        0),
+              0u)
+        << out;
+    EXPECT_EQ(out.find('\r'), out.size() - 2);
+    EXPECT_EQ(core_connected_clients(h.core()), 1);
+
+    struct sockaddr_in local = remote;
+    inet_pton(AF_INET, "127.0.0.1", &local.sin_addr);
+    Harness l(h, reinterpret_cast<struct sockaddr *>(&local), sizeof(local));
+    EXPECT_FALSE(l.WantClose());
+    EXPECT_EQ(l.Run(Cmd({"PING"})), "+PONG\r\n");
+
+    struct sockaddr_in6 local6 = {};
+    local6.sin6_family = AF_INET6;
+    local6.sin6_addr = in6addr_loopback;
+    Harness l6(h, reinterpret_cast<struct sockaddr *>(&local6), sizeof(local6));
+    EXPECT_FALSE(l6.WantClose());
+}
+
+TEST(Session, ProtectedModeOffOrPasswordAllowsRemotePeers) {
+    struct sockaddr_in remote = {};
+    remote.sin_family = AF_INET;
+    inet_pton(AF_INET, "10.1.2.3", &remote.sin_addr);
+    {
+        Harness::Options o;
+        o.protected_mode = false;
+        Harness h(o);
+        Harness r(h, reinterpret_cast<struct sockaddr *>(&remote), sizeof(remote));
+        EXPECT_FALSE(r.WantClose());
+        EXPECT_EQ(r.Run(Cmd({"PING"})), "+PONG\r\n");
+    }
+    {
+        Harness::Options o;
+        o.protected_mode = true;
+        o.requirepass = "pw";
+        Harness h(o);
+        Harness r(h, reinterpret_cast<struct sockaddr *>(&remote), sizeof(remote));
+        EXPECT_FALSE(r.WantClose());
+        EXPECT_EQ(r.Run(Cmd({"PING"})), "-NOAUTH Authentication required.\r\n");
+    }
+}
+
+TEST(Session, AuthFlow) {
+    Harness::Options o;
+    o.requirepass = "secret";
+    Harness h(o);
+    EXPECT_EQ(h.Run(Cmd({"GET", "k"})), "-NOAUTH Authentication required.\r\n");
+    // Unknown commands and arity are checked before authentication.
+    EXPECT_EQ(h.Run(Cmd({"foo"})),
+              "-ERR unknown command 'foo', with args beginning with: \r\n");
+    EXPECT_EQ(h.Run(Cmd({"get"})), "-ERR wrong number of arguments for 'get' command\r\n");
+    EXPECT_EQ(h.Run(Cmd({"HELLO", "3"})),
+              "-NOAUTH HELLO must be called with the client already authenticated, "
+              "otherwise the HELLO AUTH <user> <pass> option can be used to "
+              "authenticate the client and select the RESP protocol version at the "
+              "same time\r\n");
+    EXPECT_EQ(h.Run(Cmd({"HELLO", "4"})), "-NOPROTO unsupported protocol version\r\n");
+    EXPECT_EQ(h.Run(Cmd({"AUTH", "wrong"})),
+              "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+    EXPECT_EQ(h.Run(Cmd({"AUTH", "secre"})),
+              "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+    EXPECT_EQ(h.Run(Cmd({"AUTH", "secrett"})),
+              "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+    EXPECT_EQ(h.Run(Cmd({"AUTH", "bob", "secret"})),
+              "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+    EXPECT_EQ(h.Run(Cmd({"AUTH", "a", "b", "c"})), "-ERR syntax error\r\n");
+    EXPECT_EQ(h.Run(Cmd({"AUTH", "secret"})), "+OK\r\n");
+    EXPECT_EQ(h.Run(Cmd({"SET", "k", "v"})), "+OK\r\n");
+
+    Harness h2(h);
+    EXPECT_EQ(h2.Run(Cmd({"AUTH", "default", "secret"})), "+OK\r\n");
+    EXPECT_EQ(h2.Run(Cmd({"GET", "k"})), "$1\r\nv\r\n");
+
+    Harness h3(h);
+    std::string hello = h3.Run(Cmd({"HELLO", "3", "AUTH", "default", "secret",
+                                    "SETNAME", "conn"}));
+    EXPECT_EQ(hello.substr(0, 3), "%7\r");
+    EXPECT_EQ(h3.Run(Cmd({"CLIENT", "GETNAME"})), "$4\r\nconn\r\n");
+    Harness h4(h);
+    EXPECT_EQ(h4.Run(Cmd({"HELLO", "3", "AUTH", "default", "nope"})),
+              "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+    EXPECT_EQ(h4.Run(Cmd({"HELLO", "3", "AUTH", "default"})),
+              "-ERR Syntax error in HELLO option 'AUTH'\r\n");
+    // QUIT works before authentication.
+    EXPECT_EQ(h4.Run(Cmd({"QUIT"})), "+OK\r\n");
+    EXPECT_TRUE(h4.WantClose());
+}
+
+TEST(Session, UnauthenticatedParserLimits) {
+    Harness::Options o;
+    o.requirepass = "secret";
+    {
+        Harness h(o);
+        std::string in = "*11\r\n";
+        EXPECT_EQ(h.Run(in), "-ERR Protocol error: unauthenticated multibulk length\r\n");
+        EXPECT_TRUE(h.WantClose());
+    }
+    {
+        Harness h(o);
+        EXPECT_EQ(h.Run("*2\r\n$4\r\nAUTH\r\n$16385\r\n"),
+                  "-ERR Protocol error: unauthenticated bulk length\r\n");
+        EXPECT_TRUE(h.WantClose());
+    }
+    {
+        // After AUTH the limits are lifted.
+        Harness h(o);
+        EXPECT_EQ(h.Run(Cmd({"AUTH", "secret"})), "+OK\r\n");
+        std::string big(20000, 'x');
+        EXPECT_EQ(h.Run(Cmd({"SET", "k", big})), "+OK\r\n");
+        EXPECT_EQ(h.Run(Cmd({"MSET", "a", "1", "b", "2", "c", "3", "d", "4", "e", "5",
+                             "f", "6"})),
+                  "+OK\r\n");
+    }
+}
+
+TEST(Session, AuthWithoutPasswordConfigured) {
+    Harness h;
+    EXPECT_EQ(h.Run(Cmd({"AUTH", "x"})),
+              "-ERR AUTH <password> called without any password configured for the "
+              "default user. Are you sure your configuration is correct?\r\n");
+    EXPECT_EQ(h.Run(Cmd({"AUTH", "default", "x"})), "+OK\r\n");
+    EXPECT_EQ(h.Run(Cmd({"AUTH", "nosuch", "x"})),
+              "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+}
+
+TEST(Session, HelloSwitchesProtocol) {
+    Harness h;
+    EXPECT_EQ(h.Run(Cmd({"GET", "nokey"})), "$-1\r\n");
+    std::string r = h.Run(Cmd({"HELLO", "3"}));
+    std::string want =
+        "%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$6\r\n7.0.15\r\n"
+        "$5\r\nproto\r\n:3\r\n$2\r\nid\r\n:" +
+        std::to_string(h.Id()) +
+        "\r\n$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\nrole\r\n$6\r\nmaster\r\n"
+        "$7\r\nmodules\r\n*0\r\n";
+    EXPECT_EQ(r, want);
+    EXPECT_EQ(h.Run(Cmd({"GET", "nokey"})), "_\r\n");
+    r = h.Run(Cmd({"HELLO", "2"}));
+    EXPECT_EQ(r.substr(0, 5), "*14\r\n");
+    EXPECT_EQ(h.Run(Cmd({"GET", "nokey"})), "$-1\r\n");
+    EXPECT_EQ(h.Run(Cmd({"HELLO", "x"})),
+              "-ERR Protocol version is not an integer or out of range\r\n");
+    EXPECT_EQ(h.Run(Cmd({"HELLO", "1"})), "-NOPROTO unsupported protocol version\r\n");
+    EXPECT_EQ(h.Run(Cmd({"HELLO", "3", "SETNAME"})),
+              "-ERR Syntax error in HELLO option 'SETNAME'\r\n");
+    EXPECT_EQ(h.Run(Cmd({"HELLO", "3", "foo"})),
+              "-ERR Syntax error in HELLO option 'foo'\r\n");
+    EXPECT_EQ(h.Run(Cmd({"HELLO", "3", "SETNAME", "a b"})),
+              "-ERR Client names cannot contain spaces, newlines or special "
+              "characters.\r\n");
+    // The failed HELLO did not switch the protocol.
+    EXPECT_EQ(h.Run(Cmd({"GET", "nokey"})), "$-1\r\n");
+    r = h.Run(Cmd({"HELLO"}));
+    EXPECT_EQ(r.substr(0, 5), "*14\r\n");
+}
+
+TEST(Session, IdleTimeout) {
+    Harness::Options o;
+    o.timeout = 2;
+    Harness h(o);
+    int64_t t0 = h.Now();
+    EXPECT_FALSE(session_timed_out(h.s(), t0 + 1000));
+    EXPECT_FALSE(session_timed_out(h.s(), t0 + 2000));
+    EXPECT_TRUE(session_timed_out(h.s(), t0 + 2001));
+    h.Advance(1500);
+    EXPECT_EQ(h.Run(Cmd({"PING"})), "+PONG\r\n");
+    EXPECT_FALSE(session_timed_out(h.s(), t0 + 3000));
+    EXPECT_TRUE(session_timed_out(h.s(), h.Now() + 2500));
+
+    Harness none;
+    EXPECT_FALSE(session_timed_out(none.s(), none.Now() + 100000000));
+}
+
+TEST(Session, StatsCountCommandsAndBytes) {
+    Harness h;
+    std::string in = Cmd({"SET", "k", "v"}) + Cmd({"GET", "k"}) + Cmd({"GET", "x"}) +
+                     Cmd({"get"}) + Cmd({"INCR", "k"});
+    std::string out = h.Run(in);
+    std::string info = h.Run(Cmd({"INFO", "commandstats"}));
+    EXPECT_NE(info.find("cmdstat_get:calls=2,"), std::string::npos) << info;
+    EXPECT_NE(info.find(",rejected_calls=1,failed_calls=0\r\n"), std::string::npos) << info;
+    EXPECT_NE(info.find("cmdstat_incr:calls=1,"), std::string::npos) << info;
+    EXPECT_NE(info.find("cmdstat_incr:calls=1,"), std::string::npos) << info;
+    EXPECT_NE(info.find("rejected_calls=0,failed_calls=1\r\n"), std::string::npos) << info;
+    std::string stats = h.Run(Cmd({"INFO", "stats"}));
+    EXPECT_NE(stats.find("total_commands_processed:5\r\n"), std::string::npos) << stats;
+    EXPECT_NE(stats.find("total_net_input_bytes:" +
+                         std::to_string(in.size() + Cmd({"INFO", "commandstats"}).size() +
+                                        Cmd({"INFO", "stats"}).size()) +
+                         "\r\n"),
+              std::string::npos)
+        << stats;
+    EXPECT_NE(stats.find("total_net_output_bytes:" +
+                         std::to_string(out.size() + info.size()) + "\r\n"),
+              std::string::npos)
+        << stats;
+    EXPECT_NE(stats.find("keyspace_hits:1\r\nkeyspace_misses:1\r\n"), std::string::npos)
+        << stats;
+    EXPECT_NE(stats.find("total_error_replies:2\r\n"), std::string::npos) << stats;
+}
+
+TEST(Session, DetachThenFree) {
+    Harness h;
+    struct session *s = session_new(h.core(), 9, nullptr, 0);
+    ASSERT_NE(s, nullptr);
+    EXPECT_EQ(core_connected_clients(h.core()), 2);
+    std::string part = "*2\r\n$3\r\nGET\r\n$1";
+    session_feed(s, part.data(), part.size());
+    session_detach(s);
+    EXPECT_EQ(core_connected_clients(h.core()), 1);
+    EXPECT_TRUE(session_want_close(s));
+    EXPECT_EQ(session_buffer_bytes(s), 0u);
+    session_free(s);
+}
+
+}  // namespace
