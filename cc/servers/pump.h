@@ -1,0 +1,66 @@
+/* pump.h - moves bytes between one socket and its session: the glue every
+ * engine shares, so each engine file is only about how it waits.
+ *
+ * Owns nothing: the engine owns the fd, the session and any scratch buffer.
+ * Never parses RESP (the session does). Functions are thread-compatible:
+ * one thread per session at a time, as session.h requires.
+ */
+#ifndef RESPD_PUMP_H
+#define RESPD_PUMP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "cc/core/core.h"
+#include "cc/core/session.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* How long a connection may keep flushing replies after shutdown was
+ * requested before it is closed anyway (a client that never reads must not
+ * hold the process up). */
+#define PUMP_DRAIN_MS 5000
+
+/* Reads once from fd into buf (the engine's scratch, cap bytes) and feeds
+ * what arrived to the session, which runs every complete request and keeps
+ * only an incomplete tail. One read per call is the per-wake-up work cap.
+ * Returns bytes read (> 0), 0 at end of stream, or -errno (-EAGAIN when
+ * nothing was waiting). */
+ssize_t pump_in(int fd, struct session *s, char *buf, size_t cap);
+
+/* Sends the session's pending output without blocking (MSG_DONTWAIT, so
+ * blocking sockets are fine) until it is empty, the socket is full, or
+ * `budget` bytes went out. Returns the bytes sent (>= 0; check
+ * session_out_pending for what is left) or -errno when the connection is
+ * broken (-EPIPE, -ECONNRESET, ...). */
+ssize_t pump_out(int fd, struct session *s, size_t budget);
+
+/* Closes a connection the server chose to end: first discards input the
+ * client already sent (bounded, non-blocking), because closing a socket
+ * with unread input sends RST, and a RST can destroy the final reply (an
+ * error, QUIT's +OK) before the client reads it. buf is scratch space. */
+void pump_close(int fd, char *buf, size_t cap);
+
+/* Blocking-style service of one connection, for the sync and threads
+ * engines: read, run, write everything, repeat; waits in poll(2) on the
+ * socket and the shutdown fd in 100 ms ticks so the idle timeout,
+ * shutdown and (when cron_last_ms is not NULL) core_cron keep running
+ * while the client is quiet. Returns when the client leaves, the session
+ * asks to close and its replies are out, the idle timeout fires, or after
+ * shutdown once replies are flushed (at most PUMP_DRAIN_MS). Frees the
+ * session and closes fd before returning. */
+void pump_serve_blocking(struct core *core, int fd, struct session *s,
+                         char *buf, size_t cap, long long *cron_last_ms);
+
+/* Calls core_cron when 100 ms or more passed since *last_ms (monotonic ms),
+ * updating *last_ms. Returns true when it ran. */
+bool pump_cron_due(struct core *core, long long *last_ms, long long now_ms);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

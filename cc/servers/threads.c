@@ -1,0 +1,197 @@
+/* threads.c - the "threads" engine: one thread per connection with blocking
+ * I/O, the C form of a goroutine per connection. The store is shared, so
+ * this engine is where the store's locking shows.
+ *
+ * Owns the listener (served by the calling thread, which also runs the
+ * cron) and a count of live connection threads so it can wait for them to
+ * drain at shutdown. Each connection thread owns its fd, session and a
+ * small read buffer; stacks are small because the work per thread is small.
+ */
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cc/core/session.h"
+#include "cc/servers/engine.h"
+#include "cc/servers/log.h"
+#include "cc/servers/net.h"
+#include "cc/servers/pump.h"
+
+/* Sanitizers add redzones and shadow frames: give them room. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define THREADS_STACK_SIZE (512 * 1024)
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define THREADS_STACK_SIZE (512 * 1024)
+#endif
+#endif
+#ifndef THREADS_STACK_SIZE
+#define THREADS_STACK_SIZE (64 * 1024)
+#endif
+
+#define THREADS_BUF_SIZE (16 * 1024)
+
+struct threads_shared {
+    pthread_mutex_t lock;
+    pthread_cond_t idle; /* signalled when live drops to 0 */
+    int live;
+};
+
+struct threads_conn {
+    struct threads_shared *shared;
+    struct core *core;
+    struct session *s;
+    int fd;
+};
+
+static void *threads_conn_main(void *arg)
+{
+    struct threads_conn *tc = arg;
+    struct threads_shared *shared = tc->shared;
+    char *buf = malloc(THREADS_BUF_SIZE);
+
+    if (buf != NULL) {
+        pump_serve_blocking(tc->core, tc->fd, tc->s, buf, THREADS_BUF_SIZE, NULL);
+    } else {
+        log_msg(LOG_WARNING, "Out of memory for a connection buffer; closing fd %d", tc->fd);
+        session_free(tc->s);
+        close(tc->fd);
+    }
+    free(buf);
+    free(tc);
+    pthread_mutex_lock(&shared->lock);
+    if (--shared->live == 0)
+        pthread_cond_broadcast(&shared->idle);
+    pthread_mutex_unlock(&shared->lock);
+    return NULL;
+}
+
+/* Refused clients (maxclients, protected mode) get their error from the
+ * accepting thread: no thread is started for a connection that ends now. */
+static void threads_refuse(int fd, struct session *s)
+{
+    char discard[512];
+
+    pump_out(fd, s, SIZE_MAX);
+    session_free(s);
+    pump_close(fd, discard, sizeof(discard));
+}
+
+static void threads_start(struct threads_shared *shared, pthread_attr_t *attr,
+                          struct core *core, int fd, struct session *s)
+{
+    struct threads_conn *tc = malloc(sizeof(*tc));
+    pthread_t tid;
+    int rc;
+
+    if (tc == NULL) {
+        log_msg(LOG_WARNING, "Out of memory starting a connection thread; closing fd %d", fd);
+        session_free(s);
+        close(fd);
+        return;
+    }
+    *tc = (struct threads_conn){.shared = shared, .core = core, .s = s, .fd = fd};
+    pthread_mutex_lock(&shared->lock);
+    shared->live++;
+    pthread_mutex_unlock(&shared->lock);
+    rc = pthread_create(&tid, attr, threads_conn_main, tc);
+    if (rc != 0) {
+        log_msg(LOG_WARNING, "Could not start a thread for fd %d: %s (raise ulimit -u or lower --maxclients)",
+                fd, strerror(rc));
+        pthread_mutex_lock(&shared->lock);
+        shared->live--;
+        pthread_mutex_unlock(&shared->lock);
+        free(tc);
+        session_free(s);
+        close(fd);
+    }
+}
+
+static int threads_run(const struct server_config *cfg, struct core *core)
+{
+    struct threads_shared shared = {.live = 0};
+    long long cron_last = net_mono_ms();
+    long long accept_pause_until = 0;
+    pthread_attr_t attr;
+    int lfd;
+
+    if (engine_listen(cfg, 1, &lfd) < 0)
+        return 1;
+    pthread_mutex_init(&shared.lock, NULL);
+    pthread_cond_init(&shared.idle, NULL);
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attr, THREADS_STACK_SIZE);
+    engine_log_ready(cfg, lfd, "one thread per connection");
+
+    while (!net_shutdown_requested()) {
+        long long now = net_mono_ms();
+        struct pollfd pfd[2] = {
+            {.fd = net_shutdown_fd(), .events = POLLIN},
+            {.fd = lfd, .events = POLLIN},
+        };
+        int rc = poll(pfd, now < accept_pause_until ? 1 : 2, 100);
+        if (rc < 0 && errno != EINTR) {
+            log_msg(LOG_WARNING, "threads engine: poll failed: %s", strerror(errno));
+            net_shutdown_request();
+            break;
+        }
+        pump_cron_due(core, &cron_last, net_mono_ms());
+        if (rc <= 0 || pfd[0].revents != 0 || !(pfd[1].revents & POLLIN))
+            continue;
+
+        /* Drain the backlog a bounded batch at a time so cron still runs. */
+        for (int i = 0; i < 64; i++) {
+            struct sockaddr_storage peer;
+            socklen_t peerlen;
+            int fd = net_accept(lfd, false, &peer, &peerlen);
+            if (fd == -EMFILE || fd == -ENFILE) {
+                log_msg(LOG_WARNING, "Accepting client connection: %s", strerror(-fd));
+                accept_pause_until = net_mono_ms() + 100;
+                break;
+            }
+            if (fd < 0) {
+                if (fd != -EAGAIN)
+                    log_msg(LOG_VERBOSE, "Accepting client connection: %s", strerror(-fd));
+                break;
+            }
+            net_set_nodelay(fd);
+            struct session *s = session_new(core, fd, (struct sockaddr *)&peer, peerlen);
+            if (s == NULL) {
+                log_msg(LOG_WARNING, "Out of memory creating a session; closing fd %d", fd);
+                close(fd);
+                continue;
+            }
+            if (session_want_close(s))
+                threads_refuse(fd, s);
+            else
+                threads_start(&shared, &attr, core, fd, s);
+        }
+    }
+    close(lfd);
+    pthread_mutex_lock(&shared.lock);
+    log_msg(LOG_NOTICE, "Received %s: stopped accepting, flushing replies of %d clients",
+            net_shutdown_reason(), shared.live);
+    /* Every connection thread polls the shutdown fd and gives up flushing
+     * after PUMP_DRAIN_MS, so this wait is bounded. */
+    while (shared.live > 0)
+        pthread_cond_wait(&shared.idle, &shared.lock);
+    pthread_mutex_unlock(&shared.lock);
+    pthread_attr_destroy(&attr);
+    pthread_cond_destroy(&shared.idle);
+    pthread_mutex_destroy(&shared.lock);
+    return 0;
+}
+
+const struct engine engine_threads = {
+    .name = "threads",
+    .summary = "blocking I/O, one thread per connection (small stacks), shared store",
+    .multi_loop = false,
+    .run = threads_run,
+};
