@@ -26,7 +26,7 @@ while [ $# -gt 0 ]; do
         --target=*) targets+=("${1#*=}"); shift ;;
         --keep) keep=$2; shift 2 ;;
         --keep=*) keep=${1#*=}; shift ;;
-        -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "run.sh: unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
 done
