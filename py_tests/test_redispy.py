@@ -86,20 +86,26 @@ def test_pipeline_with_and_without_transaction_flag(rc):
 
 
 def test_select_via_db_argument(rc):
-    r0 = rc(db=0)
-    r5 = rc(db=5)
-    r15 = rc(db=15)
-    r0.set("k", "zero")
-    r5.set("k", "five")
-    assert r0.get("k") == b"zero"
-    assert r5.get("k") == b"five"
-    assert r15.get("k") is None
-    assert r5.dbsize() == 1
-    r5.flushdb()
-    assert r5.dbsize() == 0 and r0.dbsize() == 1
-    bad = rc(db=16)
+    # One client at a time, each closed after use: the sync engine serves
+    # one connection at a time.
+    def use(db, fn):
+        r = rc(db=db)
+        try:
+            return fn(r)
+        finally:
+            r.connection_pool.disconnect()
+
+    use(0, lambda r: r.set("k", "zero"))
+    use(5, lambda r: r.set("k", "five"))
+    assert use(0, lambda r: r.get("k")) == b"zero"
+    assert use(5, lambda r: r.get("k")) == b"five"
+    assert use(15, lambda r: r.get("k")) is None
+    assert use(5, lambda r: r.dbsize()) == 1
+    use(5, lambda r: r.flushdb())
+    assert use(5, lambda r: r.dbsize()) == 0
+    assert use(0, lambda r: r.dbsize()) == 1
     with pytest.raises(redis.ResponseError, match="DB index is out of range"):
-        bad.ping()
+        use(16, lambda r: r.ping())
 
 
 def test_scan_iter_and_keys(rc):
