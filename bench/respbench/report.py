@@ -125,6 +125,9 @@ def markdown(run, cells, plan):
                  ("duration", "%.1f min" % (run["duration_s"] / 60))):
         out.append("| %s | %s |" % (k, v))
     out.append("")
+    if run.get("quick"):
+        out.append("**Quick mode**: a smoke test with few requests and one round; CPU "
+                   "figures are a handful of 10 ms clock ticks and must not be compared.\n")
     out.append("Server CPU time per request is counted only while redis-benchmark's "
                "requests run (from its first progress line to its report); the connect "
                "ramp and teardown are charged per connection. Ratios compare each "
@@ -247,15 +250,18 @@ def plot(path, run, cells, plan):
     servers = run["servers"]
     wls = plan.workloads
     others = [s for s in servers if s != BASELINE]
-    fig, axes = plt.subplots(3, 1, figsize=(max(9, 1.6 * len(wls) + 3), 13))
+    fig, axes = plt.subplots(3, 1, figsize=(max(11, 1.6 * len(wls) + 5), 13))
     width = 0.8 / max(1, len(servers))
-    colors = plt.get_cmap("tab10")
+    cmap = plt.get_cmap("tab10")
+
+    def color(server):
+        return cmap(servers.index(server) % 10)
 
     ax = axes[0]
     for i, s in enumerate(others):
         vals = [workload_ratio(cells, s, w.key) for w in wls]
         xs = [j + (i - len(others) / 2 + 0.5) * width for j in range(len(wls))]
-        ax.bar(xs, [v or 0 for v in vals], width, label=s, color=colors(i + 1))
+        ax.bar(xs, [v or 0 for v in vals], width, label=s, color=color(s))
     ax.axhline(1.0, color="black", linewidth=1, label="redis-server = 1")
     for tgt in TARGETS:
         if tgt.kind != "cpu_ratio" or tgt.server not in others:
@@ -271,27 +277,27 @@ def plot(path, run, cells, plan):
     ax.set_ylabel("server CPU per request / redis-server's")
     ax.set_title("CPU time per request relative to redis-server (red ticks: targets; "
                  "geometric mean over tests)")
-    ax.legend(fontsize=8, ncol=4)
+    ax.legend(fontsize=8, ncol=1, loc="upper left", bbox_to_anchor=(1.0, 1.0))
 
     ax = axes[1]
     for i, s in enumerate(servers):
         vals = [geomean([c["rps"] for (sv, w, t), c in cells.items()
                          if sv == s and w == wl.key]) for wl in wls]
         xs = [j + (i - len(servers) / 2 + 0.5) * width for j in range(len(wls))]
-        ax.bar(xs, [(v or 0) / 1000 for v in vals], width, label=s, color=colors(i))
+        ax.bar(xs, [(v or 0) / 1000 for v in vals], width, label=s, color=color(s))
     ax.set_xticks(range(len(wls)))
     ax.set_xticklabels([w.label for w in wls])
     ax.set_yscale("log")
     ax.set_ylabel("thousand requests/s (log)")
     ax.set_title("Throughput (redis-benchmark; geometric mean over tests; missing bar = broke)")
-    ax.legend(fontsize=8, ncol=4)
+    ax.legend(fontsize=8, ncol=1, loc="upper left", bbox_to_anchor=(1.0, 1.0))
 
     ax = axes[2]
     vals = [(cells.get((s, "idle", "idle")) or {}).get("bytes_per_conn") for s in servers]
     ax.bar(range(len(servers)), [max(v or 0, 1) for v in vals],
-           color=[colors(i) for i in range(len(servers))])
+           color=[color(s) for s in servers])
     for i, v in enumerate(vals):
-        ax.text(i, max(v or 1, 1), "broke" if v is None else "{:,.0f}".format(v),
+        ax.text(i, max(v or 1, 1), "not measured" if v is None else "{:,.0f}".format(v),
                 ha="center", va="bottom", fontsize=8)
     ax.axhline(256, color="red", linewidth=1, label="target for epoll/uring: 256 B")
     ax.set_xticks(range(len(servers)))
@@ -299,7 +305,7 @@ def plot(path, run, cells, plan):
     ax.set_yscale("log")
     ax.set_ylabel("bytes of RSS per idle connection (log)")
     ax.set_title("Memory per idle connection (%d connections)" % plan.idle_count)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
 
     m = run["machine"]
     fig.suptitle("respd vs redis-server - %s, %d cores, kernel %s, %s, commit %s"
