@@ -126,7 +126,7 @@ static long parse_value(const char *p, size_t n, int depth)
 {
     if (n == 0)
         return 0;
-    if (depth > 8)
+    if (depth > 32)
         return -1;
     long e = line_end(p, n);
     if (e <= 0)
