@@ -75,18 +75,24 @@ enum conn_flag {
     CONN_READ_CANCEL = 1 << 1, /* ... and a cancel for it was requested */
     CONN_SENDING = 1 << 2,     /* a send is in flight (never more than one) */
     CONN_CLOSING = 1 << 3,     /* closed: waiting for the last completion */
+    CONN_EOF = 1 << 4,         /* the client finished sending (half-close) */
 };
 
-/* One connection. Idle, it is this struct plus its session: the bytes of
- * a request are read into shared buffers and replies are held by the
- * session only until they are copied into `out` for the send in flight. */
+/* The bytes of the send in flight, copied out of the session. */
+struct uring_out {
+    uint32_t len, off; /* off < len: not yet sent */
+    char data[];
+};
+
+/* One connection: 24 bytes (a 32-byte malloc chunk) plus one slot in the
+ * loop's fd table, plus its session. Requests are read into shared buffers
+ * and replies live in the session until copied into `out` for a send, so an
+ * idle connection holds no buffer at all. */
 struct uring_conn {
-    struct uring_conn *prev, *next; /* the loop's list, for timeouts/drain */
     struct session *session;
-    char *out;                      /* bytes of the send in flight, or NULL */
-    uint32_t out_len, out_off;      /* out_off < out_len: not yet sent */
+    struct uring_out *out; /* the send in flight (or resuming), else NULL */
     int fd;
-    uint8_t refs;                   /* operations in flight on this conn */
+    uint8_t refs;          /* operations in flight on this conn */
     uint8_t flags;
 };
 
@@ -112,7 +118,8 @@ struct uring_loop {
     size_t bufs_bytes;
     char *scratch;
 
-    struct uring_conn *conns;
+    struct uring_conn **byfd; /* connections by fd, for timeouts and drain */
+    int nslots;
     int nconns;
     struct __kernel_timespec tick;
     unsigned long ticks;
@@ -278,12 +285,12 @@ static void buf_return(struct uring_loop *l, unsigned bid)
 
 static size_t conn_out_queued(const struct uring_conn *c)
 {
-    return session_out_pending(c->session) + (c->out_len - c->out_off);
+    return session_out_pending(c->session) + (c->out ? c->out->len - c->out->off : 0);
 }
 
 static bool conn_want_read(const struct uring_loop *l, const struct uring_conn *c)
 {
-    return !(c->flags & CONN_CLOSING) && !l->stopping &&
+    return !(c->flags & (CONN_CLOSING | CONN_EOF)) && !l->stopping &&
            !session_want_close(c->session) && conn_out_queued(c) < URING_OUT_HIGH;
 }
 
@@ -318,12 +325,7 @@ static bool conn_settle(struct uring_loop *l, struct uring_conn *c)
     pump_close(c->fd, l->scratch, URING_SCRATCH);
     session_free(c->session);
     free(c->out);
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        l->conns = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
+    l->byfd[c->fd] = NULL;
     free(c);
     l->nconns--;
     return true;
@@ -336,47 +338,52 @@ static void conn_flush(struct uring_loop *l, struct uring_conn *c)
 {
     if (c->flags & (CONN_SENDING | CONN_CLOSING))
         return;
-    if (c->out_off == c->out_len) {
-        size_t pending = session_out_pending(c->session);
-
+    if (c->out && c->out->off == c->out->len) {
         free(c->out);
         c->out = NULL;
-        c->out_len = c->out_off = 0;
+    }
+    if (!c->out) {
+        size_t pending = session_out_pending(c->session);
+
         if (pending == 0) {
-            if (session_want_close(c->session) || l->stopping)
+            if (session_want_close(c->session) || l->stopping || (c->flags & CONN_EOF))
                 conn_close(l, c, true);
             return;
         }
         /* Copied because the session's output may move as soon as more
          * input is fed, while the kernel still reads the send buffer. */
         size_t take = pending < URING_SEND_MAX ? pending : URING_SEND_MAX;
-        c->out = malloc(take);
-        if (!c->out) {
+        struct uring_out *o = malloc(sizeof(*o) + take);
+        if (!o) {
             log_msg(LOG_WARNING, "io_uring: out of memory for a reply of %zu bytes; closing fd %d",
                     take, c->fd);
             conn_close(l, c, false);
             return;
         }
-        while (c->out_len < take) {
+        o->len = o->off = 0;
+        while (o->len < take) {
             size_t len;
             const char *p = session_out_peek(c->session, &len);
             if (!p || len == 0)
                 break;
-            if (len > take - c->out_len)
-                len = take - c->out_len;
-            memcpy(c->out + c->out_len, p, len);
+            if (len > take - o->len)
+                len = take - o->len;
+            memcpy(o->data + o->len, p, len);
             session_out_consume(c->session, len);
-            c->out_len += (uint32_t)len;
+            o->len += (uint32_t)len;
         }
-        if (c->out_len == 0)
+        if (o->len == 0) {
+            free(o);
             return;
+        }
+        c->out = o;
     }
     struct io_uring_sqe *sqe = loop_sqe(l);
     if (!sqe) {
         conn_close(l, c, false);
         return;
     }
-    io_uring_prep_send(sqe, c->fd, c->out + c->out_off, c->out_len - c->out_off,
+    io_uring_prep_send(sqe, c->fd, c->out->data + c->out->off, c->out->len - c->out->off,
                        MSG_NOSIGNAL);
     io_uring_sqe_set_data64(sqe, uring_ud_pack(c, URING_OP_SEND));
     c->flags |= CONN_SENDING;
@@ -403,12 +410,33 @@ static bool conn_update(struct uring_loop *l, struct uring_conn *c)
     return conn_settle(l, c);
 }
 
+/* Grows the fd table so slot fd exists (doubling: amortised O(1)). */
+static int loop_grow_slots(struct uring_loop *l, int fd)
+{
+    int n = l->nslots ? l->nslots : 1024;
+
+    while (n <= fd)
+        n *= 2;
+    struct uring_conn **t = realloc(l->byfd, (size_t)n * sizeof(*t));
+    if (!t)
+        return -ENOMEM;
+    memset(t + l->nslots, 0, (size_t)(n - l->nslots) * sizeof(*t));
+    l->byfd = t;
+    l->nslots = n;
+    return 0;
+}
+
 static void conn_open(struct uring_loop *l, int fd)
 {
     struct sockaddr_storage peer;
     socklen_t plen = sizeof(peer);
     struct uring_conn *c;
 
+    if (fd >= l->nslots && loop_grow_slots(l, fd) < 0) {
+        log_msg(LOG_WARNING, "io_uring: out of memory accepting a client");
+        close(fd);
+        return;
+    }
     if (getpeername(fd, (struct sockaddr *)&peer, &plen) < 0)
         plen = 0;
     net_set_nodelay(fd);
@@ -422,10 +450,7 @@ static void conn_open(struct uring_loop *l, int fd)
         return;
     }
     c->fd = fd;
-    c->next = l->conns;
-    if (l->conns)
-        l->conns->prev = c;
-    l->conns = c;
+    l->byfd[fd] = c;
     l->nconns++;
     conn_update(l, c);
 }
@@ -455,7 +480,8 @@ static void on_recv(struct uring_loop *l, struct uring_conn *c, const struct io_
         conn_close(l, c, false);
     }
     if (res == 0) {
-        conn_close(l, c, false);
+        /* A half-closed client still gets the replies to what it sent. */
+        c->flags |= CONN_EOF;
     } else if (res == -ENOBUFS) {
         /* The ring ran dry; the data waits in the socket and the re-arm in
          * conn_update picks it up once buffers are back. */
@@ -478,7 +504,11 @@ static void on_poll(struct uring_loop *l, struct uring_conn *c, const struct io_
             ssize_t n = pump_in(c->fd, c->session, l->scratch, URING_SCRATCH);
             if (n == -EAGAIN)
                 break;
-            if (n <= 0) {
+            if (n == 0) {
+                c->flags |= CONN_EOF; /* replies to what it sent still go out */
+                break;
+            }
+            if (n < 0) {
                 conn_close(l, c, false);
                 break;
             }
@@ -496,7 +526,7 @@ static void on_send(struct uring_loop *l, struct uring_conn *c, const struct io_
     c->flags &= (uint8_t)~CONN_SENDING;
     c->refs--;
     if (res > 0) {
-        c->out_off += (uint32_t)res; /* a short send resumes from here */
+        c->out->off += (uint32_t)res; /* a short send resumes from here */
     } else if (res != -EAGAIN && res != -EINTR) {
         conn_close(l, c, false);
     }
@@ -505,8 +535,6 @@ static void on_send(struct uring_loop *l, struct uring_conn *c, const struct io_
 
 static void loop_begin_stop(struct uring_loop *l)
 {
-    struct uring_conn *c, *next;
-
     if (l->stopping)
         return;
     l->stopping = true;
@@ -519,31 +547,29 @@ static void loop_begin_stop(struct uring_loop *l)
     }
     /* Stop reading everywhere; each connection closes once its produced
      * replies are out (conn_flush). */
-    for (c = l->conns; c; c = next) {
-        next = c->next;
-        conn_update(l, c);
-    }
+    for (int fd = 0; fd < l->nslots; fd++)
+        if (l->byfd[fd])
+            conn_update(l, l->byfd[fd]);
 }
 
 static void loop_close_all(struct uring_loop *l)
 {
-    struct uring_conn *c, *next;
-
-    for (c = l->conns; c; c = next) {
-        next = c->next;
-        conn_close(l, c, false);
-        conn_settle(l, c);
+    for (int fd = 0; fd < l->nslots; fd++) {
+        struct uring_conn *c = l->byfd[fd];
+        if (c) {
+            conn_close(l, c, false);
+            conn_settle(l, c);
+        }
     }
 }
 
 static void loop_check_timeouts(struct uring_loop *l)
 {
     int64_t now = store_now_ms(core_store(l->core));
-    struct uring_conn *c, *next;
 
-    for (c = l->conns; c; c = next) {
-        next = c->next;
-        if (!(c->flags & CONN_CLOSING) && session_timed_out(c->session, now)) {
+    for (int fd = 0; fd < l->nslots; fd++) {
+        struct uring_conn *c = l->byfd[fd];
+        if (c && !(c->flags & CONN_CLOSING) && session_timed_out(c->session, now)) {
             log_msg(LOG_VERBOSE, "Closing idle client (fd %d)", c->fd);
             conn_close(l, c, false);
             conn_settle(l, c);
@@ -845,8 +871,6 @@ static int loop_setup(struct uring_loop *l)
 
 static void loop_teardown(struct uring_loop *l)
 {
-    struct uring_conn *c, *next;
-
     if (l->ring_ok) {
         if (l->br)
             io_uring_unregister_buf_ring(&l->ring, URING_BGID);
@@ -855,14 +879,18 @@ static void loop_teardown(struct uring_loop *l)
         io_uring_queue_exit(&l->ring);
         l->ring_ok = false;
     }
-    for (c = l->conns; c; c = next) {
-        next = c->next;
-        close(c->fd);
-        session_free(c->session);
-        free(c->out);
-        free(c);
+    for (int fd = 0; fd < l->nslots; fd++) {
+        struct uring_conn *c = l->byfd[fd];
+        if (c) {
+            close(c->fd);
+            session_free(c->session);
+            free(c->out);
+            free(c);
+        }
     }
-    l->conns = NULL;
+    free(l->byfd);
+    l->byfd = NULL;
+    l->nslots = 0;
     l->nconns = 0;
     if (l->br)
         munmap(l->br, l->br_bytes);
