@@ -5,7 +5,10 @@
  * not execute commands (session_fuzz.c does). Built by fuzz/run.sh.
  *
  * Input: byte 0 selects the unauthenticated limits (bit 0) and seeds the
- * chunk sizes; the rest is the byte stream a client sends.
+ * chunk sizes; the rest is the byte stream a client sends. When bits 1-3 of
+ * byte 0 are all set, bytes 1-2 are an offset and byte 3 a filler: 65536
+ * filler bytes are inserted at that offset of the stream, so the 64 KiB
+ * line limits are reached with inputs the fuzzer can mutate quickly.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -117,14 +120,37 @@ static bool same_digest(const struct digest *a, const struct digest *b)
     return strcmp(a->error, b->error) == 0;
 }
 
+#define INFLATE 65536
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
     bool unauth = data[0] & 1;
     uint32_t rng = data[0] * 2654435761u + 1;
-    data++;
-    size--;
+    uint8_t *inflated = NULL;
+    size_t max_chunk = 512;
+    if ((data[0] & 0x0e) == 0x0e && size >= 4) {
+        size_t at = ((size_t)data[1] << 8 | data[2]);
+        uint8_t filler = data[3];
+        data += 4;
+        size -= 4;
+        if (at > size)
+            at = size;
+        inflated = malloc(size + INFLATE);
+        if (!inflated)
+            abort();
+        memcpy(inflated, data, at);
+        memset(inflated + at, filler, INFLATE);
+        memcpy(inflated + at + INFLATE, data + at, size - at);
+        data = inflated;
+        size += INFLATE;
+        /* Large reads keep a 64 KiB stream from costing thousands of calls. */
+        max_chunk = 16384;
+    } else {
+        data++;
+        size--;
+    }
 
     struct feeder whole, chunked;
     feeder_init(&whole, unauth, size);
@@ -137,7 +163,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* Small chunks, where resuming matters, single bytes and sometimes
          * larger reads. */
         uint32_t pick = (rng >> 16) % 8;
-        size_t n = pick == 0 ? 1 : pick == 1 ? 1 + (rng >> 8) % 512 : 1 + (rng >> 8) % 16;
+        size_t n = pick == 0 ? 1 : pick == 1 ? 1 + (rng >> 8) % max_chunk : 1 + (rng >> 8) % 16;
+        if (inflated && pick != 0)
+            n = 1 + (rng >> 8) % max_chunk;
         if (n > size - off)
             n = size - off;
         feeder_feed(&chunked, data + off, n);
@@ -154,5 +182,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     feeder_destroy(&whole);
     feeder_destroy(&chunked);
+    free(inflated);
     return 0;
 }
