@@ -77,7 +77,7 @@ for t in "${targets[@]}"; do
         status=1
         trap - EXIT
         echo "run.sh: $t found a problem; reproducer(s) in $work/artifacts-$t/:" >&2
-        ls -l "$work/artifacts-$t/" >&2
+        ls -l "$work/artifacts-$t/" >&2 || true
     fi
 done
 exit $status
