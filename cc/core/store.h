@@ -30,6 +30,7 @@ typedef int64_t (*store_clock_fn)(void *ctx);
  * clients cannot choose colliding keys (hash flooding). */
 struct store *store_new(void);
 struct store *store_new_seeded(const unsigned char seed[16]);
+/* Frees every key and the store. No other thread may be using it. */
 void store_free(struct store *st);
 
 /* Replaces the clock; not thread-safe, call before sharing the store. */
@@ -47,7 +48,11 @@ struct store_value {
  * call on the same keys. db is 0..STORE_DBS-1. "expire_at" is an absolute
  * time in ms since the epoch, or -1 for no expiry. Keys that have expired are
  * treated as absent (and removed when touched). Functions returning int
- * return 0 / a count, or -ENOMEM. */
+ * return 0 / a count, or -ENOMEM, or -EINVAL for a db out of range. A key is
+ * still alive in the millisecond of its expire_at and gone after it (Redis's
+ * lazy-expiry rule); writing an expire_at <= now deletes the key instead
+ * (Redis's SET/GETEX/EXPIRE rule). On every error nothing changed and every
+ * out-value is empty (data NULL). */
 
 /* GET: 1 and *out filled when key exists, 0 when absent. */
 int store_get(struct store *st, int db, const char *key, size_t klen,
@@ -68,9 +73,12 @@ enum store_set_flags {
     STORE_SET_KEEPTTL = 1 << 2, /* keep an existing expiry */
     STORE_SET_GET = 1 << 3,     /* copy the old value into *old */
 };
-/* Returns 1 when the value was written, 0 when NX/XX prevented it. With
+/* Returns 1 when the value was written (or, with expire_at <= now, the key
+ * deleted), 0 when NX/XX prevented it, STORE_ETOOBIG for a key or value
+ * over STORE_MAX_STRLEN. SET clears an existing expiry unless KEEPTTL. With
  * STORE_SET_GET, *old_found says whether a previous value existed and *old
- * receives it (caller frees). */
+ * receives it (caller frees), also when NX/XX prevented the write. old and
+ * old_found may be NULL without STORE_SET_GET. */
 int store_set(struct store *st, int db, const char *key, size_t klen,
               const char *val, size_t vlen, int64_t expire_at, int flags,
               struct store_value *old, bool *old_found);
@@ -154,14 +162,20 @@ int store_persist(struct store *st, int db, const char *key, size_t klen);
 size_t store_dbsize(struct store *st, int db);
 /* Keys with an expiry set in db (for INFO keyspace "expires="). */
 size_t store_expires_count(struct store *st, int db);
-/* FLUSHDB / FLUSHALL (db = -1). */
+/* FLUSHDB / FLUSHALL (db = -1). Each stripe is emptied atomically; keys
+ * written concurrently into stripes already emptied survive, as they would
+ * if written just after a Redis FLUSHALL. */
 void store_flush(struct store *st, int db);
 
 /* Iteration for KEYS, SCAN and RANDOMKEY. The callback receives each live
- * key; it must not call back into the store. SCAN: resumes from *cursor (0 to
- * start), visits about `count` slots' worth of keys, stores the next cursor
- * (0 when finished). Guarantees Redis's SCAN property: every key present for
- * the whole iteration is returned at least once, even if tables grow. */
+ * key; it is called with a lock held and must not call back into the store.
+ * SCAN: resumes from *cursor (0 to start; any value is safe), reports about
+ * `count` keys (whole buckets, so possibly a few more; fewer when it meets
+ * many empty buckets: it stops after 10*count of them), stores the next
+ * cursor (0 when finished). Guarantees Redis's SCAN property: every key
+ * present for the whole iteration is returned at least once, even if tables
+ * grow or shrink between calls; a key may be returned more than once. KEYS
+ * and SCAN lock one stripe (1/16 of a db) at a time, not the whole db. */
 typedef void (*store_key_fn)(void *ctx, const char *key, size_t klen);
 int store_keys(struct store *st, int db, store_key_fn fn, void *ctx);
 int store_scan(struct store *st, int db, uint64_t *cursor, size_t count,
@@ -169,9 +183,12 @@ int store_scan(struct store *st, int db, uint64_t *cursor, size_t count,
 /* RANDOMKEY: 1 and *out filled with a random live key, 0 if db is empty. */
 int store_randomkey(struct store *st, int db, struct store_value *out);
 
-/* Active expiry, Redis-style: samples keys with an expiry and removes the
- * expired ones, doing at most about `budget` key checks. Returns the number
- * removed. Engines call it about every 100 ms. */
+/* Active expiry, Redis-style: sweeps keys with an expiry (a resumable
+ * cursor per stripe, so every key is eventually checked) and removes the
+ * expired ones, doing about `budget` key checks; it also advances table
+ * resizes that idle stripes left half done. Returns the number removed.
+ * Thread-safe; one sweeper at a time: a call made while another runs returns
+ * 0 at once. Engines call it about every 100 ms. */
 size_t store_active_expire(struct store *st, size_t budget);
 /* Total keys removed by expiry so far (lazy and active), for INFO. */
 uint64_t store_expired_total(const struct store *st);

@@ -935,6 +935,12 @@ TEST(StoreGlob, RedisCases)
         {"[", "", false, false},
         {"[", "[", false, false},
         {"[a-", "-", false, true},
+        {"[a-]", "]", false, true},        // ']' ends the range: ']'..'a'
+        {"[a-]", "^", false, true},
+        {"[a-]", "b", false, false},
+        {"*[", "x[", false, false},
+        {"a[", "a[", false, false},
+        {"[^]", "x", false, true},
         {"HELLO", "hello", false, false},
         {"HELLO", "hello", true, true},
         {"h[A-Z]llo", "hello", true, true},
