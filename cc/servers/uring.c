@@ -698,6 +698,24 @@ static int loop_run(struct uring_loop *l)
 
 /* ---- set-up ---- */
 
+/* Says which of the two EPERM causes it is when the sysctl shows it. */
+static const char *uring_disabled_note(void)
+{
+    FILE *f = fopen("/proc/sys/kernel/io_uring_disabled", "r");
+    int v = 0;
+
+    if (!f)
+        return "";
+    if (fscanf(f, "%d", &v) != 1)
+        v = 0;
+    fclose(f);
+    if (v == 1)
+        return "; kernel.io_uring_disabled=1: only the io_uring_group may use it";
+    if (v == 2)
+        return "; kernel.io_uring_disabled=2: io_uring is off for everyone";
+    return "; kernel.io_uring_disabled=0, so most likely a seccomp profile";
+}
+
 static int loop_setup_ring(struct uring_loop *l)
 {
     size_t nflags;
@@ -725,8 +743,8 @@ static int loop_setup_ring(struct uring_loop *l)
         if (ret != -EINVAL)
             break;
     }
-    snprintf(l->err, sizeof(l->err), "%s (kernel %s)", uring_setup_error_hint(-ret),
-             l->kernel);
+    snprintf(l->err, sizeof(l->err), "%s (kernel %s%s)", uring_setup_error_hint(-ret),
+             l->kernel, ret == -EPERM ? uring_disabled_note() : "");
     return ret;
 }
 
