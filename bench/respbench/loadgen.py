@@ -134,7 +134,8 @@ def run_test(server, test, clients, requests, pipeline, timeout, keyspace=100000
              on_progress=None):
     """Runs `redis-benchmark -t test` once against `server` (a servers.Server).
 
-    Returns a dict with 'status' ('ok', 'timeout', 'error', 'server-died')
+    on_progress(rps or None, fraction done or None, seconds) is called
+    about every 0.2 s. Returns a dict with 'status' ('ok', 'timeout', 'error', 'server-died')
     and, when ok, the figures: rps, latency percentiles, server user/sys
     microseconds per request in the request phase, and server CPU
     microseconds per connection for the rest. Never raises for a failing
@@ -162,11 +163,16 @@ def run_test(server, test, clients, requests, pipeline, timeout, keyspace=100000
             break
         try:
             kind, value = sampler.events.get(timeout=0.2)
-            if on_progress and kind == "progress":
-                on_progress(value, time.monotonic() - t0)
         except queue.Empty:
-            if on_progress:
-                on_progress(None, time.monotonic() - t0)
+            # Between updates, repeat the last rate once requests are flowing.
+            kind, value = "tick", (sampler.overall_rps or None) if sampler.t_start else None
+        if on_progress:
+            now = time.monotonic()
+            # redis-benchmark prints its overall rate, not a count: estimate.
+            done = None
+            if value is not None and sampler.t_start is not None:
+                done = min(1.0, value * (now - sampler.t_start) / requests)
+            on_progress(value, done, now - t0)
     if proc.poll() is None:
         proc.kill()
     rc = proc.wait()

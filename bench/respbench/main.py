@@ -252,9 +252,13 @@ class Runner:
         what = "round %d/%d  %-16s %-18s %-10s" % (
             rnd, self.plan.rounds, spec.name, w.label, planmod.TEST_LABEL[test])
 
-        def on_progress(rps, elapsed):
-            self.progress.status("%s %5.1fs %s" % (
-                what, elapsed, "" if rps is None else "%.0f req/s" % rps))
+        def on_progress(rps, done, elapsed):
+            phase = "connecting %d clients" % w.clients if rps is None and w.clients > 64 else ""
+            if rps is not None:
+                phase = "%.0f req/s" % rps
+                if done is not None:
+                    phase = "~%3.0f%% of %d requests, %s" % (100 * done, w.requests, phase)
+            self.progress.status("%s %5.1fs  %s" % (what, elapsed, phase))
 
         self.progress.status(what)
         timeout = self.plan.break_timeout if limited else w.timeout
@@ -330,9 +334,25 @@ class Runner:
                 server.kill()
 
 
+def preflight(args):
+    """Names every missing tool at once, before anything starts."""
+    need = ["redis-server", "redis-benchmark", "stdbuf"]
+    if any(SPECS[s].kind == "respd" for s in args.servers) and not args.respd:
+        need.append("bazel")
+    missing = [t for t in need if shutil.which(t) is None]
+    if args.respd and not os.access(args.respd, os.X_OK):
+        missing.append("%s (not an executable)" % args.respd)
+    return missing
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
+    missing = preflight(args)
+    if missing:
+        sys.stderr.write("bench/run: missing %s (Debian: redis-server, redis-tools, coreutils, "
+                         "bazel-bootstrap)\n" % ", ".join(missing))
+        return 1
     plan = args.plan
     command = "bench/run" + ("" if not argv else " " + " ".join(shlex.quote(a) for a in argv))
     total = 0.0
