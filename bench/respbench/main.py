@@ -209,42 +209,64 @@ class Runner:
                 sample.get("detail", sample["status"])))
         sample["expected"] = expected_failure and sample["status"] != "ok"
 
-    def run_round(self, rnd):
-        for name in self.args.servers:
-            spec = SPECS[name]
-            try:
-                self.run_server_workloads(rnd, spec)
-            except ServerError as e:
-                self.errors.append("%s (round %d): %s" % (name, rnd, e))
-                self.progress.log("ERROR %s" % e)
-            if self.args.run_idle:
-                try:
-                    self.run_server_idle(rnd, spec)
-                except ServerError as e:
-                    self.errors.append("%s idle (round %d): %s" % (name, rnd, e))
-                    self.progress.log("ERROR %s" % e)
+    def round_order(self, rnd):
+        """Servers in the given order on odd rounds, reversed on even ones,
+        so drift within a test group does not always favour the same one."""
+        names = list(self.args.servers)
+        return names if rnd % 2 else names[::-1]
 
-    def run_server_workloads(self, rnd, spec):
-        server = Server(spec, self.respd, self.log_dir)
-        server.start()
+    def run_round(self, rnd):
+        """Every server stays up for the round's load tests, which interleave
+        at the finest grain: one test on every server, then the next test,
+        so each ratio compares runs made seconds apart. Idle tests follow,
+        each on a freshly started server."""
+        order = self.round_order(rnd)
+        live = {}
+        for name in order:
+            server = Server(SPECS[name], self.respd, self.log_dir)
+            try:
+                server.start()
+                live[name] = server
+            except ServerError as e:
+                self.fail(name, rnd, e)
         try:
             for w in self.plan.workloads:
-                # A one-client-at-a-time server is expected to hang under
-                # concurrent clients: that hang is the finding, so it gets a
-                # short timeout and, once seen, is not repeated.
-                limited = not spec.concurrent and w.clients > 1
                 for test in w.tests:
                     weight = step_weight(w, test)
-                    if self.broken.get((spec.name, w.key)):
+                    for name in order:
+                        spec = SPECS[name]
+                        # A one-client-at-a-time server is expected to hang
+                        # under concurrent clients: that hang is the finding,
+                        # so it gets a short timeout and, once seen, is not
+                        # repeated.
+                        limited = not spec.concurrent and w.clients > 1
+                        if name not in live or self.broken.get((name, w.key)):
+                            self.progress.advance(weight)
+                            continue
+                        try:
+                            live[name] = self.run_one(rnd, spec, live[name], w, test, limited)
+                        except ServerError as e:
+                            self.fail(name, rnd, e)
+                            live.pop(name).kill()
                         self.progress.advance(weight)
-                        continue
-                    server = self.run_one(rnd, spec, server, w, test, limited)
-                    self.progress.advance(weight)
         finally:
-            try:
-                server.stop()
-            finally:
-                server.kill()
+            for name, server in live.items():
+                try:
+                    server.stop()
+                except ServerError as e:
+                    self.fail(name, rnd, e)
+                finally:
+                    server.kill()
+        if self.args.run_idle:
+            for name in order:
+                try:
+                    self.run_server_idle(rnd, SPECS[name])
+                except ServerError as e:
+                    self.fail(name + " idle", rnd, e)
+
+    def fail(self, name, rnd, err):
+        self.errors.append("%s (round %d): %s" % (name, rnd, err))
+        self.progress.log("ERROR %s" % err)
 
     def run_one(self, rnd, spec, server, w, test, limited):
         """Runs one redis-benchmark test and records it. Returns the server

@@ -121,7 +121,8 @@ def markdown(run, cells, plan):
                  ("CPU", "%s, %d cores" % (m["cpu"], m["cores"])),
                  ("kernel", m["kernel"]), ("redis-server", m["redis"]),
                  ("load average at start", m["loadavg"]),
-                 ("rounds", "%d, interleaved (%s)" % (plan.rounds, " ".join(servers))),
+                 ("rounds", "%d; each test runs on every server in turn (%s; reversed "
+                  "on even rounds)" % (plan.rounds, " ".join(servers))),
                  ("duration", "%.1f min" % (run["duration_s"] / 60))):
         out.append("| %s | %s |" % (k, v))
     out.append("")
