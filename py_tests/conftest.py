@@ -60,6 +60,9 @@ TARGETS = {t.name: t for t in [
 DIFFERENCES = {
     "engine-field": "INFO's server section names respd's I/O engine "
                     "(engine:NAME); redis-server has no such field.",
+    "protected-mode-warning": "respd logs a warning at startup when it listens beyond "
+                              "loopback without a password (issue 8); redis-server 7.0 "
+                              "only refuses such clients.",
     "sigterm-flush": "respd flushes every reply it produced before exiting on "
                      "SIGTERM; redis-server 7.0 closes normal clients at shutdown "
                      "without flushing their pending output.",
@@ -193,9 +196,11 @@ class LocalServer(Server):
     def argv(self):
         o = self.opts
         if self.target.redis:
-            a = [self.redis_bin, "--port", str(self.port), "--bind", "127.0.0.1",
+            a = [self.redis_bin, "--port", str(self.port), "--bind", o.get("bind", "127.0.0.1"),
                  "--save", "", "--appendonly", "no", "--dir", self.logdir,
                  "--daemonize", "no"]
+            if "protected_mode" in o:
+                a += ["--protected-mode", o["protected_mode"]]
             if "maxclients" in o:
                 a += ["--maxclients", str(o["maxclients"])]
             if "requirepass" in o:
@@ -207,7 +212,9 @@ class LocalServer(Server):
                 a += ["--client-output-buffer-limit", "normal %s %s 0" % (n, n)]
             return a
         a = [self.respd_bin, *self.target.respd_args, "--port", str(self.port),
-             "--bind", "127.0.0.1"]
+             "--bind", o.get("bind", "127.0.0.1")]
+        if "protected_mode" in o:
+            a += ["--protected-mode", o["protected_mode"]]
         if "maxclients" in o:
             a += ["--maxclients", str(o["maxclients"])]
         if "requirepass" in o:
@@ -225,6 +232,12 @@ class LocalServer(Server):
         if self.target.redis and not os.access(self.redis_bin, os.X_OK):
             pytest.skip("redis target: %s is not installed (Debian package "
                         "redis-server); the reference run needs it" % self.redis_bin)
+        if self.target.redis:
+            ver = subprocess.run([self.redis_bin, "--version"], capture_output=True, text=True).stdout
+            m = re.search(r"v=(\d+\.\d+)\.", ver)
+            if not m or m.group(1) != "7.0":
+                pytest.skip("redis target: the reference is redis-server 7.0 (its replies are the "
+                            "expected bytes); %s is %r" % (self.redis_bin, ver.strip()))
         if not self.target.redis and not (self.respd_bin and os.access(self.respd_bin, os.X_OK)):
             pytest.fail("respd binary not found: pass --respd-bin or set RESPD_BIN (got %r)" % self.respd_bin)
         for attempt in range(3):
@@ -363,7 +376,7 @@ def server(pytestconfig, target, logdir):
 @pytest.fixture
 def start_server(pytestconfig, target, logdir, server):
     """Factory: start_server(maxclients=.., requirepass=.., timeout=..,
-    output_limit=..) starts a fresh server of the target with those flags.
+    output_limit=.., bind=.., protected_mode="yes"|"no") starts a fresh server of the target with those flags.
     Stopped with SIGTERM (and its exit code checked) after the test unless
     the test stopped it itself."""
     if server.external:

@@ -116,7 +116,7 @@ def test_disconnect_with_large_reply_in_flight(server, raw):
     base_clients = connected_clients(srv)
     base_fds = None if srv.external else srv.fd_count()
     for k in range(20):
-        s = socket.create_connection((srv.host, srv.port))
+        s = socket.create_connection((srv.host, srv.port), timeout=10)
         s.sendall(resp.encode("GET", "big") * 4)
         if k % 2:
             s.recv(65536)     # part of the first reply, then go away
@@ -145,6 +145,7 @@ def test_connect_close_burst_leaks_nothing(server):
     partial = b"*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$10\r\nabc"
     for k in range(10000):
         s = socket.socket()
+        s.settimeout(10)
         s.connect((srv.host, srv.port))
         mode = k % 5
         if mode == 1:
@@ -245,7 +246,7 @@ def test_huge_declared_lengths_cost_little_memory(local_server, target, header):
     socks = []
     try:
         for _ in range(conns):
-            s = socket.create_connection((srv.host, srv.port))
+            s = socket.create_connection((srv.host, srv.port), timeout=10)
             s.sendall(header)
             socks.append(s)
         if not target.serial:
