@@ -1,9 +1,11 @@
 /* store.c - the keyspace behind store.h: each database is split into
  * NSTRIPES hash tables by key hash, each with its own mutex; chained buckets
  * grow and shrink by incremental rehashing; one allocation per key holds the
- * key and the value. Expiry is lazy on access plus a sampled sweep.
- * Does not parse commands or format replies (commands.c does).
+ * key and the value. Expiry is lazy on access plus a sweep over a per-stripe
+ * array of the keys that have one. Does not parse commands or format replies
+ * (commands.c does).
  */
+#include <stddef.h>
 #define _GNU_SOURCE
 #include "cc/core/store.h"
 
@@ -35,6 +37,7 @@ struct entry {
     uint32_t klen;
     uint32_t vlen;
     uint32_t vcap;     /* bytes reserved for the value, excluding its NUL */
+    uint32_t vidx;     /* index in the stripe's vol array, when it expires */
     char data[];       /* key bytes, then value bytes, then a NUL */
 };
 
@@ -51,7 +54,11 @@ struct stripe {
     alignas(64) pthread_mutex_t lock;
     struct table t[2];
     long rehash_idx; /* next t[0] bucket to move into t[1]; -1: not rehashing */
-    uint64_t expire_cursor;
+    /* The entries that have an expiry, in no order, so the sweep touches
+     * only them (Redis keeps a second dict for this). */
+    struct entry **vol;
+    size_t vol_len, vol_cap;
+    size_t vol_cursor; /* where the sweep resumes */
     _Atomic size_t keys;
     _Atomic size_t expires;
 };
@@ -207,7 +214,7 @@ static struct entry *entry_new(uint32_t h, const char *k, size_t klen,
 {
     if (vcap < vlen)
         vcap = vlen;
-    struct entry *e = malloc(sizeof *e + klen + vcap + 1);
+    struct entry *e = malloc(offsetof(struct entry, data) + klen + vcap + 1);
     if (!e)
         return NULL;
     e->next = NULL;
@@ -313,8 +320,39 @@ static int stripe_reserve(struct stripe *s)
     return s->t[0].buckets ? 0 : -ENOMEM;
 }
 
+/* Makes room for one more entry in the vol array, so that giving a key an
+ * expiry cannot fail half-way through an operation. */
+static int vol_reserve(struct stripe *s)
+{
+    if (s->vol_len < s->vol_cap)
+        return 0;
+    size_t cap = s->vol_cap ? s->vol_cap * 2 : 8;
+    struct entry **v = realloc(s->vol, cap * sizeof *v);
+    if (!v)
+        return -ENOMEM;
+    s->vol = v;
+    s->vol_cap = cap;
+    return 0;
+}
+
+/* Needs a prior successful vol_reserve. */
+static void vol_add(struct stripe *s, struct entry *e)
+{
+    e->vidx = (uint32_t)s->vol_len;
+    s->vol[s->vol_len++] = e;
+    counter_add(&s->expires, 1);
+}
+
+static void vol_del(struct stripe *s, struct entry *e)
+{
+    struct entry *last = s->vol[--s->vol_len];
+    s->vol[e->vidx] = last;
+    last->vidx = e->vidx;
+    counter_add(&s->expires, -1);
+}
+
 /* Links a new entry (whose key is known to be absent). Needs a prior
- * successful stripe_reserve. */
+ * successful stripe_reserve, and vol_reserve when it has an expiry. */
 static void stripe_link_new(struct stripe *s, struct entry *e)
 {
     if (!stripe_rehashing(s) && s->t[0].used > s->t[0].mask)
@@ -326,7 +364,7 @@ static void stripe_link_new(struct stripe *s, struct entry *e)
     t->used++;
     counter_add(&s->keys, 1);
     if (e->expire_at != NO_EXPIRY)
-        counter_add(&s->expires, 1);
+        vol_add(s, e);
 }
 
 /* Releases storage the stripe no longer needs: the whole table when empty,
@@ -336,10 +374,16 @@ static void stripe_maybe_shrink(struct stripe *s)
 {
     if (stripe_rehashing(s) || !s->t[0].buckets)
         return;
+    if (s->vol_cap > 8 && s->vol_len < s->vol_cap / 4) {
+        struct entry **v = realloc(s->vol, s->vol_cap / 2 * sizeof *v);
+        if (v) {
+            s->vol = v;
+            s->vol_cap /= 2;
+        }
+    }
     if (s->t[0].used == 0) {
         free(s->t[0].buckets);
         s->t[0] = (struct table){0};
-        s->expire_cursor = 0;
         return;
     }
     if (s->t[0].mask + 1 > TABLE_MIN && s->t[0].used * 8 < s->t[0].mask + 1)
@@ -372,6 +416,22 @@ static struct entry **stripe_find(struct stripe *s, uint32_t h,
     return NULL;
 }
 
+/* The link pointing at entry e, found by its hash and address. */
+static struct entry **stripe_link_of(struct stripe *s, struct entry *e,
+                                     int *ti)
+{
+    for (int i = 0; i < 2 && s->t[i].buckets; i++) {
+        struct entry **pp = &s->t[i].buckets[e->hash & s->t[i].mask];
+        for (; *pp; pp = &(*pp)->next) {
+            if (*pp == e) {
+                *ti = i;
+                return pp;
+            }
+        }
+    }
+    return NULL;
+}
+
 static struct entry *stripe_unlink(struct stripe *s, int ti,
                                    struct entry **pp)
 {
@@ -380,30 +440,36 @@ static struct entry *stripe_unlink(struct stripe *s, int ti,
     s->t[ti].used--;
     counter_add(&s->keys, -1);
     if (e->expire_at != NO_EXPIRY)
-        counter_add(&s->expires, -1);
+        vol_del(s, e);
     return e;
 }
 
-/* Puts ne where *pp is and frees the old entry. */
+/* Puts ne where *pp is and frees the old entry. Needs vol_reserve when ne
+ * has an expiry and the old entry had none. */
 static void stripe_replace(struct stripe *s, struct entry **pp,
                            struct entry *ne)
 {
     struct entry *old = *pp;
     ne->next = old->next;
     *pp = ne;
-    if (old->expire_at != NO_EXPIRY)
-        counter_add(&s->expires, -1);
-    if (ne->expire_at != NO_EXPIRY)
-        counter_add(&s->expires, 1);
+    if (old->expire_at != NO_EXPIRY && ne->expire_at != NO_EXPIRY) {
+        ne->vidx = old->vidx;
+        s->vol[ne->vidx] = ne;
+    } else if (old->expire_at != NO_EXPIRY) {
+        vol_del(s, old);
+    } else if (ne->expire_at != NO_EXPIRY) {
+        vol_add(s, ne);
+    }
     free(old);
 }
 
+/* Needs vol_reserve when at is an expiry and e has none yet. */
 static void entry_set_expire(struct stripe *s, struct entry *e, int64_t at)
 {
-    if (e->expire_at != NO_EXPIRY)
-        counter_add(&s->expires, -1);
-    if (at != NO_EXPIRY)
-        counter_add(&s->expires, 1);
+    if (e->expire_at != NO_EXPIRY && at == NO_EXPIRY)
+        vol_del(s, e);
+    else if (e->expire_at == NO_EXPIRY && at != NO_EXPIRY)
+        vol_add(s, e);
     e->expire_at = at;
 }
 
@@ -532,6 +598,7 @@ void store_free(struct store *st)
             struct stripe *s = &st->dbs[d].s[i];
             free_chains(&s->t[0]);
             free_chains(&s->t[1]);
+            free(s->vol);
             pthread_mutex_destroy(&s->lock);
         }
     }
@@ -646,6 +713,11 @@ int store_set(struct store *st, int db, const char *key, size_t klen,
         rc = 1;
         goto out;
     }
+    if (at != NO_EXPIRY) {
+        rc = vol_reserve(s);
+        if (rc)
+            goto fail;
+    }
     if (pp) {
         rc = entry_store_value(s, pp, val, vlen, 0);
         if (rc)
@@ -717,6 +789,11 @@ int store_getex(struct store *st, int db, const char *key, size_t klen,
     struct entry **pp = stripe_lookup(st, s, h, key, klen, &c, &ti);
     if (!pp)
         goto out;
+    if (mode == STORE_GETEX_SET && expire_at != NO_EXPIRY) {
+        rc = vol_reserve(s);
+        if (rc)
+            goto out;
+    }
     rc = value_copy(out, entry_val(*pp), (*pp)->vlen);
     if (rc)
         goto out;
@@ -774,13 +851,16 @@ int store_append(struct store *st, int db, const char *key, size_t klen,
         /* Grow geometrically (then by 1 MiB steps) so repeated APPENDs cost
          * amortised O(1) copies, as Redis's sds does. */
         size_t cap = total < (1u << 20) ? total * 2 : total + (1u << 20);
-        struct entry *ne = realloc(e, sizeof *e + e->klen + cap + 1);
+        struct entry *ne =
+            realloc(e, offsetof(struct entry, data) + e->klen + cap + 1);
         if (!ne) {
             rc = -ENOMEM;
             goto out;
         }
         ne->vcap = (uint32_t)cap;
         *pp = ne;
+        if (ne->expire_at != NO_EXPIRY)
+            s->vol[ne->vidx] = ne;
         e = ne;
     }
     if (vlen)
@@ -1180,13 +1260,16 @@ int store_expire(struct store *st, int db, const char *key, size_t klen,
         goto out;
     if ((cond & STORE_EXPIRE_LT) && cur != NO_EXPIRY && expire_at >= cur)
         goto out;
-    rc = 1;
     if (expire_at <= clk_now(st, &c)) {
         free(stripe_unlink(s, ti, pp));
         stripe_maybe_shrink(s);
     } else {
+        rc = vol_reserve(s);
+        if (rc)
+            goto out;
         entry_set_expire(s, *pp, expire_at);
     }
+    rc = 1;
 out:
     pthread_mutex_unlock(&s->lock);
     return rc;
@@ -1239,7 +1322,9 @@ static void flush_stripe(struct stripe *s)
     s->t[0] = (struct table){0};
     s->t[1] = (struct table){0};
     s->rehash_idx = -1;
-    s->expire_cursor = 0;
+    struct entry **vol = s->vol;
+    s->vol = NULL;
+    s->vol_len = s->vol_cap = s->vol_cursor = 0;
     counter_add(&s->keys, -(long)counter_get(&s->keys));
     counter_add(&s->expires, -(long)counter_get(&s->expires));
     pthread_mutex_unlock(&s->lock);
@@ -1247,6 +1332,7 @@ static void flush_stripe(struct stripe *s)
      * while a large database is released. */
     free_chains(&t0);
     free_chains(&t1);
+    free(vol);
 }
 
 void store_flush(struct store *st, int db)
@@ -1499,20 +1585,29 @@ size_t store_active_expire(struct store *st, size_t budget)
         /* Idle stripes would otherwise keep two tables forever. */
         if (stripe_rehashing(s))
             stripe_rehash_step(s, 100);
-        if (counter_get(&s->expires)) {
-            struct visit_counts vc = {0};
-            uint64_t v = s->expire_cursor;
-            size_t steps = 0;
-            do {
-                v = stripe_scan_step(st, s, v, &c, NULL, NULL, &vc);
-                steps++;
-            } while (v != 0 && vc.checked < quota &&
-                     steps < quota * EMPTY_VISITS);
-            s->expire_cursor = v;
-            checked += vc.checked;
-            removed += vc.removed;
-            if (vc.removed)
-                stripe_maybe_shrink(s);
+        /* Walk the stripe's keys with an expiry round-robin from where the
+         * last call stopped: each is checked within vol_len checks. A
+         * removal swaps the last entry into the hole, so the cursor stays. */
+        size_t limit = s->vol_len < quota ? s->vol_len : quota;
+        size_t gone = 0;
+        for (size_t k = 0; k < limit && s->vol_len; k++) {
+            if (s->vol_cursor >= s->vol_len)
+                s->vol_cursor = 0;
+            struct entry *e = s->vol[s->vol_cursor];
+            int ti;
+            struct entry **pp;
+            if (entry_expired(st, e, &c) && (pp = stripe_link_of(s, e, &ti))) {
+                free(stripe_unlink(s, ti, pp));
+                gone++;
+            } else {
+                s->vol_cursor++;
+            }
+        }
+        checked += limit;
+        if (gone) {
+            count_expired(st, gone);
+            removed += gone;
+            stripe_maybe_shrink(s);
         }
         pthread_mutex_unlock(&s->lock);
         st->cron_pos = (i + 1) % total;

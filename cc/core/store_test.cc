@@ -649,6 +649,66 @@ TEST_F(StoreTest, ActiveExpiryIsBoundedAndComplete)
     EXPECT_EQ(get("later"), "v");
 }
 
+TEST_F(StoreTest, ActiveExpiryFindsFewVolatileKeysAmongMany)
+{
+    // The sweep visits only keys with an expiry, so a handful among many
+    // persistent keys go in one call, as with Redis's expires dict.
+    for (int i = 0; i < 50000; i++)
+        set("p" + std::to_string(i), "v");
+    for (int i = 0; i < 10; i++)
+        set("t" + std::to_string(i), "v", kT0 + 10);
+    now += 11;
+    EXPECT_EQ(store_active_expire(st, 200), 10u);
+    EXPECT_EQ(store_dbsize(st, 0), 50000u);
+    EXPECT_EQ(store_expires_count(st, 0), 0u);
+}
+
+TEST_F(StoreTest, ActiveExpiryFollowsMovedEntries)
+{
+    // Entries that get reallocated (APPEND growth, a longer SET value with
+    // KEEPTTL, INCR growth) or lose their expiry (MSET, PERSIST, SET) must
+    // stay correctly tracked by the sweep; asan catches a stale pointer.
+    for (int i = 0; i < 300; i++)
+        set("k" + std::to_string(i), "1", kT0 + 10);
+    for (int i = 0; i < 300; i++) {
+        std::string k = "k" + std::to_string(i);
+        size_t n;
+        int64_t r;
+        switch (i % 6) {
+        case 0:
+            store_append(st, 0, k.data(), k.size(), std::string(3000, 'a').data(), 3000, &n);
+            break;
+        case 1: set(k, std::string(5000, 'b'), -1, STORE_SET_KEEPTTL); break;
+        case 2:
+            for (int j = 0; j < 20; j++)
+                store_incrby(st, 0, k.data(), k.size(), 7, &r);
+            break;
+        case 3: {
+            const char *kp[] = {k.data()};
+            size_t kl[] = {k.size()};
+            const char *vp[] = {"m"};
+            size_t vl[] = {1};
+            store_mset(st, 0, 1, kp, kl, vp, vl, false);
+            break;
+        }
+        case 4: store_persist(st, 0, k.data(), k.size()); break;
+        default: break;
+        }
+    }
+    EXPECT_EQ(store_expires_count(st, 0), 200u);
+    now += 11;
+    size_t total = 0;
+    for (int i = 0; i < 100 && total < 200; i++)
+        total += store_active_expire(st, 50);
+    EXPECT_EQ(total, 200u);
+    EXPECT_EQ(store_dbsize(st, 0), 100u);
+    EXPECT_EQ(store_expires_count(st, 0), 0u);
+    for (int i = 0; i < 300; i++) {
+        auto v = get("k" + std::to_string(i));
+        EXPECT_EQ(v.has_value(), i % 6 == 3 || i % 6 == 4) << i;
+    }
+}
+
 TEST_F(StoreTest, ActiveExpiryAcrossDatabases)
 {
     for (int db = 0; db < STORE_DBS; db++)
