@@ -5,7 +5,6 @@
  * array of the keys that have one. Does not parse commands or format replies
  * (commands.c does).
  */
-#include <stddef.h>
 #define _GNU_SOURCE
 #include "cc/core/store.h"
 
@@ -14,6 +13,7 @@
 #include <pthread.h>
 #include <stdalign.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -83,12 +83,6 @@ struct store {
 struct clk {
     int64_t ms;
     bool have;
-};
-
-struct visit_counts {
-    size_t reported; /* live keys handed to the callback */
-    size_t checked;  /* keys with an expiry that were examined */
-    size_t removed;  /* expired keys removed */
 };
 
 /* ---- hashing: SipHash-1-3 keyed per store, so clients cannot aim many
@@ -1349,23 +1343,19 @@ void store_flush(struct store *st, int db)
  * (when given). */
 static void visit_chain(struct store *st, struct stripe *s, int ti,
                         size_t idx, struct clk *c, store_key_fn fn, void *ctx,
-                        struct visit_counts *vc)
+                        size_t *reported)
 {
     struct entry **pp = &s->t[ti].buckets[idx];
     while (*pp) {
         struct entry *e = *pp;
-        if (e->expire_at != NO_EXPIRY) {
-            vc->checked++;
-            if (entry_expired(st, e, c)) {
-                free(stripe_unlink(s, ti, pp));
-                count_expired(st, 1);
-                vc->removed++;
-                continue;
-            }
+        if (entry_expired(st, e, c)) {
+            free(stripe_unlink(s, ti, pp));
+            count_expired(st, 1);
+            continue;
         }
         if (fn)
             fn(ctx, e->data, e->klen);
-        vc->reported++;
+        (*reported)++;
         pp = &e->next;
     }
 }
@@ -1379,22 +1369,22 @@ static void visit_chain(struct store *st, struct stripe *s, int ti,
  * steps. The tables must not change during the step. */
 static uint64_t stripe_scan_step(struct store *st, struct stripe *s,
                                  uint64_t v, struct clk *c, store_key_fn fn,
-                                 void *ctx, struct visit_counts *vc)
+                                 void *ctx, size_t *reported)
 {
     if (!s->t[0].buckets)
         return 0;
     if (!stripe_rehashing(s)) {
         size_t m = s->t[0].mask;
-        visit_chain(st, s, 0, v & m, c, fn, ctx, vc);
+        visit_chain(st, s, 0, v & m, c, fn, ctx, reported);
         v |= ~(uint64_t)m;
         return rev64(rev64(v) + 1);
     }
     int small = s->t[0].mask <= s->t[1].mask ? 0 : 1;
     int large = 1 - small;
     uint64_t m0 = s->t[small].mask, m1 = s->t[large].mask;
-    visit_chain(st, s, small, v & m0, c, fn, ctx, vc);
+    visit_chain(st, s, small, v & m0, c, fn, ctx, reported);
     do {
-        visit_chain(st, s, large, v & m1, c, fn, ctx, vc);
+        visit_chain(st, s, large, v & m1, c, fn, ctx, reported);
         v |= ~m1;
         v = rev64(rev64(v) + 1);
     } while (v & (m0 ^ m1));
@@ -1406,7 +1396,7 @@ int store_keys(struct store *st, int db, store_key_fn fn, void *ctx)
     if (!db_ok(db))
         return -EINVAL;
     struct clk c = {0};
-    struct visit_counts vc = {0};
+    size_t reported = 0;
     for (unsigned i = 0; i < NSTRIPES; i++) {
         struct stripe *s = &st->dbs[db].s[i];
         pthread_mutex_lock(&s->lock);
@@ -1414,7 +1404,7 @@ int store_keys(struct store *st, int db, store_key_fn fn, void *ctx)
             if (!s->t[ti].buckets)
                 continue;
             for (size_t b = 0; b <= s->t[ti].mask; b++)
-                visit_chain(st, s, ti, b, &c, fn, ctx, &vc);
+                visit_chain(st, s, ti, b, &c, fn, ctx, &reported);
         }
         stripe_maybe_shrink(s);
         pthread_mutex_unlock(&s->lock);
@@ -1437,14 +1427,14 @@ int store_scan(struct store *st, int db, uint64_t *cursor, size_t count,
                                                        : count * EMPTY_VISITS;
     size_t steps = 0;
     struct clk c = {0};
-    struct visit_counts vc = {0};
-    while (si < NSTRIPES && vc.reported < count && steps < max_steps) {
+    size_t reported = 0;
+    while (si < NSTRIPES && reported < count && steps < max_steps) {
         struct stripe *s = &st->dbs[db].s[si];
         pthread_mutex_lock(&s->lock);
         do {
-            v = stripe_scan_step(st, s, v, &c, fn, ctx, &vc);
+            v = stripe_scan_step(st, s, v, &c, fn, ctx, &reported);
             steps++;
-        } while (v != 0 && vc.reported < count && steps < max_steps);
+        } while (v != 0 && reported < count && steps < max_steps);
         stripe_maybe_shrink(s);
         pthread_mutex_unlock(&s->lock);
         if (v == 0)
