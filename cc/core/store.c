@@ -361,9 +361,10 @@ static void stripe_link_new(struct stripe *s, struct entry *e)
         vol_add(s, e);
 }
 
-/* Releases storage the stripe no longer needs: the whole table when empty,
- * otherwise starts shrinking a table that is less than 1/8 full. Never called
- * in the middle of a scan step, which relies on the tables staying put. */
+/* Releases storage the stripe no longer needs: the table and vol array when
+ * empty, otherwise half of a vol array that is less than 1/4 used, and
+ * starts shrinking a table that is less than 1/8 full. Never called in the
+ * middle of a scan step, which relies on the tables staying put. */
 static void stripe_maybe_shrink(struct stripe *s)
 {
     if (stripe_rehashing(s) || !s->t[0].buckets)
@@ -378,6 +379,9 @@ static void stripe_maybe_shrink(struct stripe *s)
     if (s->t[0].used == 0) {
         free(s->t[0].buckets);
         s->t[0] = (struct table){0};
+        free(s->vol);
+        s->vol = NULL;
+        s->vol_len = s->vol_cap = s->vol_cursor = 0;
         return;
     }
     if (s->t[0].mask + 1 > TABLE_MIN && s->t[0].used * 8 < s->t[0].mask + 1)
