@@ -22,7 +22,12 @@ fi
 cd "$root" || exit 1
 
 args=(-q -rs -p no:cacheprovider py_tests "--target=$target")
-tmp=${TEST_TMPDIR:-$(mktemp -d /tmp/respd-pytest.XXXXXX)}
+if [ -n "${TEST_TMPDIR:-}" ]; then
+  tmp=$TEST_TMPDIR
+else
+  tmp=$(mktemp -d /tmp/respd-pytest.XXXXXX)
+  trap 'rm -rf "$tmp"' EXIT
+fi
 args+=("--basetemp=$tmp/pytest")
 if [ -n "${XML_OUTPUT_FILE:-}" ]; then
   args+=("--junitxml=$XML_OUTPUT_FILE" -o "junit_suite_name=conformance_$target")

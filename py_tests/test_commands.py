@@ -294,6 +294,9 @@ CASES = {
         (["CONFIG", "GET", "maxclients"], arr(bulk("maxclients"), bulk("10000"))),
         (["CONFIG", "GET", "timeout"], arr(bulk("timeout"), bulk("0"))),
         (["CONFIG", "GET", "requirepass"], arr(bulk("requirepass"), bulk(""))),
+        # What redis-benchmark asks before it starts.
+        (["CONFIG", "GET", "save"], arr(bulk("save"), bulk(""))),
+        (["CONFIG", "GET", "appendonly"], arr(bulk("appendonly"), bulk("no"))),
         (["CONFIG", "GET"], WRONG_ARGS % b"config|get"),
     ],
     "client-names": [
@@ -536,15 +539,25 @@ def test_info_sections(raw):
     assert "cmdstat_set:calls=" in cs
 
 
-def test_info_stats_count_commands(raw):
+def test_info_stats_count_commands_and_connections(raw):
     c = raw()
-    def processed():
+
+    def stat(name):
         text = c.call("INFO", "stats").decode()
-        return int(text.split("total_commands_processed:")[1].split("\r\n")[0])
-    before = processed()
+        return int(text.split(name + ":")[1].split("\r\n")[0])
+
+    before = stat("total_commands_processed")
     for _ in range(10):
         c.call("PING")
-    assert processed() - before >= 10
+    assert stat("total_commands_processed") - before >= 10
+    conns = stat("total_connections_received")
+    c.close()
+    c = raw()
+    assert stat("total_connections_received") == conns + 1
+
+
+def test_config_get_port(raw, server):
+    assert raw().call("CONFIG", "GET", "port") == [b"port", b"%d" % server.port]
 
 
 @pytest.mark.respd_only("engine-field")

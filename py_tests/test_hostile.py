@@ -182,12 +182,12 @@ def test_large_replies_to_a_slow_reader(raw, target):
     c.sock.settimeout(30)
     chunks = 0
     while len(got) < len(expected):
-        chunk = c.sock.recv(256 * 1024)
+        chunk = c.sock.recv(64 * 1024)
         assert chunk, "server closed the connection of a slow reader"
         got += chunk
         chunks += 1
-        if chunks % 8 == 0:
-            time.sleep(0.01)
+        if chunks % 4 == 0:
+            time.sleep(0.005)
             if other is not None:
                 t0 = time.monotonic()
                 assert other.call_raw("PING") == PONG
