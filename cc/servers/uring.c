@@ -110,6 +110,7 @@ struct uring_loop {
 
     int listen_fd;
     bool accept_armed, accept_paused, multishot_accept;
+    long long accept_warned_ms; /* last "out of descriptors" warning */
     enum uring_read_kind read_kind;
 
     struct io_uring_buf_ring *br; /* NULL without a buffer ring */
@@ -589,10 +590,14 @@ static void on_accept(struct uring_loop *l, const struct io_uring_cqe *cqe)
         else
             conn_open(l, res);
     } else if (res == -EMFILE || res == -ENFILE || res == -ENOBUFS || res == -ENOMEM) {
-        /* Re-arming now would spin on the same error: retry next tick. */
-        if (!l->accept_paused)
-            log_msg(LOG_WARNING, "accept: %s; pausing accepts for %d ms",
+        /* Re-arming now would spin on the same error: retry next tick,
+         * and say so at most every 10 s. */
+        long long now = net_mono_ms();
+        if (now - l->accept_warned_ms >= 10000) {
+            l->accept_warned_ms = now;
+            log_msg(LOG_WARNING, "accept: %s; retrying every %d ms (raise ulimit -n or --maxclients lower)",
                     strerror(-res), URING_TICK_MS);
+        }
         l->accept_paused = true;
         if (l->accept_armed)
             loop_cancel(l, uring_ud_pack(NULL, URING_OP_ACCEPT));
@@ -889,6 +894,9 @@ static int loop_setup(struct uring_loop *l)
 
 static void loop_teardown(struct uring_loop *l)
 {
+    if (l->ring_ok && (l->enobufs || l->overflows))
+        log_msg(LOG_VERBOSE, "io_uring loop %d: %llu recv re-arms after ENOBUFS, %llu CQ overflows",
+                l->index, l->enobufs, l->overflows);
     if (l->ring_ok) {
         if (l->br)
             io_uring_unregister_buf_ring(&l->ring, URING_BGID);
@@ -990,6 +998,7 @@ static int uring_run(const struct server_config *cfg, struct core *core)
             .mode = mode,
             .kernel = uts.release,
             .listen_fd = fds[i],
+            .accept_warned_ms = LLONG_MIN / 2,
         };
     }
     /* Loop 0 runs on this thread, the others on their own. */
