@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include "cc/core/commands.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <malloc.h>
@@ -352,8 +353,13 @@ static void cmd_select(ARGS)
 {
     (void)argc;
     int64_t id;
-    if (!parse_ll(argv[1], argvlen[1], &id) || id < INT_MIN || id > INT_MAX) {
+    if (!parse_ll(argv[1], argvlen[1], &id)) {
         reply_error(out_of(s), SHARED_NOT_INT);
+        return;
+    }
+    if (id < INT_MIN || id > INT_MAX) {
+        reply_error(out_of(s), "ERR value is out of range, value must between "
+                               "-2147483648 and 2147483647");
         return;
     }
     if (id < 0 || id >= STORE_DBS) {
@@ -383,17 +389,24 @@ static void count_hit(struct session *s, bool hit)
                               1, memory_order_relaxed);
 }
 
+/* Encodes the value straight from the store's bytes (no copy). */
+static void reply_value_cb(void *ctx, const char *val, size_t vlen)
+{
+    reply_bulk(ctx, val, vlen);
+}
+
 static void cmd_get(ARGS)
 {
     (void)argc;
-    struct store_value v;
-    int rc = store_get(store_of(s), db_of(s), argv[1], argvlen[1], &v);
+    int rc = store_get_with(store_of(s), db_of(s), argv[1], argvlen[1],
+                            reply_value_cb, out_of(s));
     if (rc < 0) {
         reply_store_error(s, rc);
         return;
     }
     count_hit(s, rc == 1);
-    reply_value(s, rc, &v);
+    if (rc == 0)
+        reply_null(out_of(s));
 }
 
 /* SET/GETEX option flags, as Redis's parser tracks them. */
@@ -822,10 +835,12 @@ static void cmd_keys(ARGS)
 
 static void cmd_scan(ARGS)
 {
-    /* Redis parses the cursor with strtoull semantics but rejects junk. */
+    /* Redis's cursor rules: strtoull (so "-1" wraps), but no leading
+     * space, no trailing junk and no overflow. */
     char tmp[32];
     uint64_t cursor = 0;
-    if (argvlen[1] == 0 || argvlen[1] >= sizeof(tmp)) {
+    if (argvlen[1] == 0 || argvlen[1] >= sizeof(tmp) ||
+        memchr(argv[1], '\0', argvlen[1]) != NULL) {
         reply_error(out_of(s), "ERR invalid cursor");
         return;
     }
@@ -834,7 +849,7 @@ static void cmd_scan(ARGS)
     char *end;
     errno = 0;
     cursor = strtoull(tmp, &end, 10);
-    if (*end != '\0' || errno == ERANGE || tmp[0] == '-' || tmp[0] == ' ') {
+    if (*end != '\0' || errno == ERANGE || isspace((unsigned char)tmp[0])) {
         reply_error(out_of(s), "ERR invalid cursor");
         return;
     }
@@ -862,6 +877,13 @@ static void cmd_scan(ARGS)
             reply_error(out_of(s), SHARED_SYNTAX_ERR);
             return;
         }
+    }
+    if (store_dbsize(store_of(s), db_of(s)) == 0) {
+        /* Redis ends the iteration at once on an empty database. */
+        reply_array(out_of(s), 2);
+        reply_bulk(out_of(s), "0", 1);
+        reply_array(out_of(s), 0);
+        return;
     }
     struct key_collector kc;
     collector_init(&kc, pat, plen);
@@ -1101,13 +1123,14 @@ static void cmd_client_list(ARGS)
         }
         for (size_t i = 0; i < nids; i++) {
             int64_t v;
-            if (!parse_ll(argv[3 + i], argvlen[3 + i], &v) || v <= 0) {
+            /* Any integer is accepted; ids below 1 simply match nobody. */
+            if (!parse_ll(argv[3 + i], argvlen[3 + i], &v)) {
                 if (ids != small)
                     free(ids);
                 reply_error(out_of(s), "ERR Invalid client ID");
                 return;
             }
-            ids[i] = (uint64_t)v;
+            ids[i] = v > 0 ? (uint64_t)v : 0;
         }
     } else if (argc != 2) {
         reply_error(out_of(s), SHARED_SYNTAX_ERR);
@@ -1589,11 +1612,12 @@ static void reply_acl_categories(struct reply *r, const char *acl)
 
 static void reply_key_specs(struct reply *r, const struct command *cmd)
 {
+    /* Redis 7.0 sends the key specs as a set (a RESP3-only quirk). */
     if (cmd->first_key == 0) {
-        reply_array(r, 0);
+        reply_set(r, 0);
         return;
     }
-    reply_array(r, 1);
+    reply_set(r, 1);
     reply_map(r, 3);
     reply_cstr(r, "flags");
     bool write = (cmd->flags & CMD_WRITE) != 0;
@@ -1638,7 +1662,12 @@ static void reply_command_info(struct reply *r, const struct command *cmd)
     size_t nsub = subcommands_of(cmd, subs, 16);
     if (nsub > 16)
         nsub = 16;
-    reply_array(r, nsub);
+    /* Likewise an empty subcommand list is an empty set, a full one an
+     * array. */
+    if (nsub == 0)
+        reply_set(r, 0);
+    else
+        reply_array(r, nsub);
     for (size_t i = 0; i < nsub; i++)
         reply_command_info(r, subs[i]);
 }
@@ -1741,12 +1770,19 @@ static const char *argspec_item(struct reply *r, const char *p)
         typelen = 10;
     }
     bool pure = open == NULL && colon == NULL;
-    size_t fields = 2 + (eq != NULL || pure) + (optional || multiple) + (open != NULL);
+    /* Key arguments point at the command's one key spec, as Redis's do. */
+    bool is_key = typelen == 3 && memcmp(type, "key", 3) == 0;
+    size_t fields = 2 + (size_t)is_key + (eq != NULL || pure) +
+                    (optional || multiple) + (open != NULL);
     reply_map(r, fields);
     reply_cstr(r, "name");
     reply_bulk(r, name, namelen);
     reply_cstr(r, "type");
     reply_bulk(r, type, typelen);
+    if (is_key) {
+        reply_cstr(r, "key_spec_index");
+        reply_int(r, 0);
+    }
     if (eq != NULL || pure) {
         reply_cstr(r, "token");
         if (pure)
