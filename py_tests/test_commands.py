@@ -49,6 +49,15 @@ CASES = {
     "unknown-command": [
         (["FOO", "a", "b"], b"-ERR unknown command 'FOO', with args beginning with: 'a' 'b' \r\n"),
         (["foo"], b"-ERR unknown command 'foo', with args beginning with: \r\n"),
+        # The preview stops at 128 bytes of arguments; the name is cut at 128.
+        (["FOO", "a" * 200, "b"],
+         b"-ERR unknown command 'FOO', with args beginning with: '" + b"a" * 128 + b"' \r\n"),
+        (["FOO", "a" * 100, "b" * 100, "c"],
+         b"-ERR unknown command 'FOO', with args beginning with: '" + b"a" * 100 + b"' '"
+         + b"b" * 25 + b"' \r\n"),
+        (["X" * 200], b"-ERR unknown command '" + b"X" * 128 + b"', with args beginning with: \r\n"),
+        # An error line cannot carry CR or LF: they become spaces.
+        (["FOO", "a\r\nb"], b"-ERR unknown command 'FOO', with args beginning with: 'a  b' \r\n"),
         (["GET"], WRONG_ARGS % b"get"),
         (["get", "a", "b"], WRONG_ARGS % b"get"),
     ],
@@ -524,12 +533,15 @@ def test_info_sections(raw):
     c.call("SET", "a", "1")
     c.call("SET", "b", "1", "EX", "100")
     text = c.call("INFO").decode()
-    for section in ["# Server", "# Clients", "# Memory", "# Stats", "# Keyspace"]:
+    for section in ["# Server", "# Clients", "# Memory", "# Stats", "# CPU", "# Keyspace"]:
         assert section in text
     fields = dict(ln.split(":", 1) for ln in text.split("\r\n") if ":" in ln and not ln.startswith("#"))
     for f in ["redis_version", "process_id", "tcp_port", "uptime_in_seconds", "connected_clients",
               "used_memory", "total_connections_received", "total_commands_processed",
-              "instantaneous_ops_per_sec", "keyspace_hits", "keyspace_misses"]:
+              "instantaneous_ops_per_sec", "keyspace_hits", "keyspace_misses",
+              # what `redis-cli --stat` and INFO parsers read
+              "blocked_clients", "used_memory_human", "maxclients", "used_cpu_sys", "used_cpu_user",
+              "expired_keys", "rejected_connections", "redis_mode", "os", "arch_bits"]:
         assert f in fields, f
     assert int(fields["connected_clients"]) >= 1
     assert fields["db0"].startswith("keys=2,expires=1,")
