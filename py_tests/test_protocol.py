@@ -145,6 +145,24 @@ def test_protocol_error_then_server_still_serves(raw):
     assert raw().call_raw("PING") == PONG
 
 
+def test_large_output_is_flushed_before_a_protocol_error_closes(raw):
+    c = raw(timeout=30)
+    value = b"p" * 10000
+    assert c.call_raw("SET", "v", value) == OK
+    c.send(resp.encode("GET", "v") * 1000 + b"*1\r\n$x\r\n" + b"PING\r\n")
+    want = b"$10000\r\n" + value + b"\r\n"
+    assert c.read_until_close(timeout=30) == want * 1000 + perr(b"invalid bulk length")
+
+
+def test_large_output_is_flushed_before_quit_closes(raw):
+    c = raw(timeout=30)
+    value = b"q" * 100000
+    assert c.call_raw("SET", "v", value) == OK
+    c.send(resp.encode("GET", "v") * 100 + b"QUIT\r\nPING\r\n")
+    want = b"$100000\r\n" + value + b"\r\n"
+    assert c.read_until_close(timeout=30) == want * 100 + OK
+
+
 def test_quit_with_commands_pipelined_after_it(raw):
     c = raw()
     c.send(b"PING\r\n" + resp.encode("SET", "a", "1") + b"QUIT\r\n" + resp.encode("SET", "b", "2") + b"PING\r\n")
