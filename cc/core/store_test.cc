@@ -15,6 +15,7 @@
 #include <cstring>
 #include <map>
 #include <optional>
+#include <random>
 #include <set>
 #include <string>
 #include <thread>
@@ -934,6 +935,263 @@ TEST_F(StoreTest, SeededStoresWork)
     EXPECT_EQ(store_set(s2, 0, "k", 1, "v", 1, -1, 0, nullptr, nullptr), 1);
     EXPECT_EQ(store_exists(s2, 0, "k", 1), 1);
     store_free(s2);
+}
+
+// Random operations checked against a plain std::map model, with the
+// clock moving and the sweeper running: catches bookkeeping mistakes
+// (expiry tracking, rehash, in-place rewrites) that targeted tests miss.
+TEST_F(StoreTest, MatchesModelUnderRandomOperations)
+{
+    struct Item {
+        std::string val;
+        int64_t exp;
+    };
+    std::map<std::string, Item> model;
+    auto live = [&](const std::string &k) -> Item * {
+        auto it = model.find(k);
+        if (it == model.end())
+            return nullptr;
+        if (it->second.exp != -1 && now.load() > it->second.exp) {
+            model.erase(it);
+            return nullptr;
+        }
+        return &it->second;
+    };
+    std::mt19937_64 rng(12345);
+    auto pick = [&](uint64_t n) { return rng() % n; };
+    const std::vector<std::string> vals = {"", "0", "7", "-3", "12345678901234567890", "x",
+                                           std::string(300, 'v'), "99", std::string("\0a", 2)};
+    for (int step = 0; step < 60000; step++) {
+        std::string k = "key" + std::to_string(pick(step < 30000 ? 400 : 3000));
+        int64_t t = now.load();
+        int64_t exp = pick(3) == 0 ? t + 1 + static_cast<int64_t>(pick(50))
+                                   : (pick(10) == 0 ? t - static_cast<int64_t>(pick(3)) : -1);
+        switch (pick(14)) {
+        case 0: {
+            int flags = static_cast<int>(pick(16));
+            if ((flags & STORE_SET_NX) && (flags & STORE_SET_XX))
+                flags &= ~STORE_SET_XX;
+            if (flags & STORE_SET_KEEPTTL)
+                exp = -1;
+            const std::string &v = vals[pick(vals.size())];
+            struct store_value old;
+            bool found;
+            int rc = store_set(st, 0, k.data(), k.size(), v.data(), v.size(), exp, flags,
+                               &old, &found);
+            Item *it = live(k);
+            if (flags & STORE_SET_GET) {
+                ASSERT_EQ(found, it != nullptr);
+                if (it) {
+                    ASSERT_EQ(std::string(old.data, old.len), it->val);
+                }
+                free(old.data);
+            }
+            bool write = !((flags & STORE_SET_NX) && it) && !((flags & STORE_SET_XX) && !it);
+            ASSERT_EQ(rc, write ? 1 : 0);
+            if (write) {
+                int64_t e = (flags & STORE_SET_KEEPTTL) && it ? it->exp : exp;
+                if (e != -1 && e <= t)
+                    model.erase(k);
+                else
+                    model[k] = Item{v, e};
+            }
+            break;
+        }
+        case 1: {
+            auto v = get(k);
+            Item *it = live(k);
+            ASSERT_EQ(v.has_value(), it != nullptr) << k;
+            if (it) {
+                ASSERT_EQ(*v, it->val);
+            }
+            break;
+        }
+        case 2:
+            ASSERT_EQ(store_del(st, 0, k.data(), k.size()), live(k) ? 1 : 0);
+            model.erase(k);
+            break;
+        case 3: {
+            int64_t r = 0;
+            int64_t d = static_cast<int64_t>(pick(2001)) - 1000;
+            int rc = store_incrby(st, 0, k.data(), k.size(), d, &r);
+            Item *it = live(k);
+            int64_t cur = 0;
+            bool isint = true;
+            if (it) {
+                isint = !it->val.empty() && it->val.size() <= 20 &&
+                        it->val.find_first_not_of("-0123456789") == std::string::npos &&
+                        std::to_string(std::strtoll(it->val.c_str(), nullptr, 10)) == it->val &&
+                        it->val != "12345678901234567890";
+                if (isint)
+                    cur = std::strtoll(it->val.c_str(), nullptr, 10);
+            }
+            int64_t sum;
+            if (!isint) {
+                ASSERT_EQ(rc, STORE_ENOTINT) << it->val;
+            } else if (__builtin_add_overflow(cur, d, &sum)) {
+                ASSERT_EQ(rc, STORE_EOVERFLOW);
+            } else {
+                ASSERT_EQ(rc, 0);
+                ASSERT_EQ(r, cur + d);
+                if (it)
+                    it->val = std::to_string(cur + d);
+                else
+                    model[k] = Item{std::to_string(d), -1};
+            }
+            break;
+        }
+        case 4: {
+            size_t n = 0;
+            std::string piece = vals[pick(vals.size())];
+            ASSERT_EQ(store_append(st, 0, k.data(), k.size(), piece.data(), piece.size(), &n), 0);
+            Item *it = live(k);
+            if (it)
+                it->val += piece;
+            else
+                model[k] = Item{piece, -1};
+            ASSERT_EQ(n, model[k].val.size());
+            break;
+        }
+        case 5: {
+            int cond = static_cast<int>(pick(5));
+            cond = cond == 0 ? 0 : 1 << (cond - 1);
+            if (pick(4) == 0 && (cond & (STORE_EXPIRE_GT | STORE_EXPIRE_LT)))
+                cond |= STORE_EXPIRE_XX;
+            int64_t at = exp == -1 ? t + static_cast<int64_t>(pick(40)) : exp;
+            int rc = store_expire(st, 0, k.data(), k.size(), at, cond);
+            Item *it = live(k);
+            bool ok = it != nullptr;
+            if (ok && (cond & STORE_EXPIRE_NX) && it->exp != -1)
+                ok = false;
+            if (ok && (cond & STORE_EXPIRE_XX) && it->exp == -1)
+                ok = false;
+            if (ok && (cond & STORE_EXPIRE_GT) && (it->exp == -1 || at <= it->exp))
+                ok = false;
+            if (ok && (cond & STORE_EXPIRE_LT) && it->exp != -1 && at >= it->exp)
+                ok = false;
+            ASSERT_EQ(rc, ok ? 1 : 0) << "cond " << cond;
+            if (ok) {
+                if (at <= t)
+                    model.erase(k);
+                else
+                    it->exp = at;
+            }
+            break;
+        }
+        case 6: {
+            Item *it = live(k);
+            ASSERT_EQ(store_persist(st, 0, k.data(), k.size()), it && it->exp != -1 ? 1 : 0);
+            if (it)
+                it->exp = -1;
+            break;
+        }
+        case 7: {
+            Item *it = live(k);
+            int64_t want = !it ? -2 : it->exp == -1 ? -1 : std::max<int64_t>(0, it->exp - t);
+            ASSERT_EQ(ttl(k), want);
+            ASSERT_EQ(store_strlen(st, 0, k.data(), k.size()), it ? it->val.size() : 0u);
+            break;
+        }
+        case 8: {
+            struct store_value v;
+            int mode = static_cast<int>(pick(3));
+            int rc = store_getex(st, 0, k.data(), k.size(),
+                                 static_cast<enum store_getex_mode>(mode), exp, &v);
+            Item *it = live(k);
+            ASSERT_EQ(rc, it ? 1 : 0);
+            if (it) {
+                ASSERT_EQ(std::string(v.data, v.len), it->val);
+                free(v.data);
+                if (mode == STORE_GETEX_PERSIST)
+                    it->exp = -1;
+                else if (mode == STORE_GETEX_SET && exp != -1 && exp <= t)
+                    model.erase(k);
+                else if (mode == STORE_GETEX_SET)
+                    it->exp = exp;
+            }
+            break;
+        }
+        case 9: {
+            Batch b;
+            size_t n = 1 + pick(20);
+            for (size_t i = 0; i < n; i++)
+                b.add("key" + std::to_string(pick(400)), vals[pick(vals.size())]);
+            b.seal();
+            bool nx = pick(2);
+            bool any = false;
+            for (auto &kk : b.k)
+                any = any || live(kk);
+            int rc = store_mset(st, 0, n, b.kp.data(), b.kl.data(), b.vp.data(), b.vl.data(), nx);
+            ASSERT_EQ(rc, nx && any ? 0 : 1);
+            if (!(nx && any))
+                for (size_t i = 0; i < n; i++)
+                    model[b.k[i]] = Item{b.v[i], -1};
+            std::vector<struct store_value> out(n);
+            ASSERT_EQ(store_mget(st, 0, n, b.kp.data(), b.kl.data(), out.data()), 0);
+            for (size_t i = 0; i < n; i++) {
+                Item *it = live(b.k[i]);
+                ASSERT_EQ(out[i].data != nullptr, it != nullptr);
+                if (it) {
+                    ASSERT_EQ(std::string(out[i].data, out[i].len), it->val);
+                }
+                free(out[i].data);
+            }
+            break;
+        }
+        case 10: {
+            struct store_value v;
+            int rc = store_getdel(st, 0, k.data(), k.size(), &v);
+            Item *it = live(k);
+            ASSERT_EQ(rc, it ? 1 : 0);
+            if (it) {
+                ASSERT_EQ(std::string(v.data, v.len), it->val);
+                free(v.data);
+                model.erase(k);
+            }
+            break;
+        }
+        case 11:
+            now += static_cast<int64_t>(pick(5));
+            break;
+        case 12:
+            store_active_expire(st, 1 + pick(100));
+            break;
+        default: {
+            if (pick(20) == 0) {
+                struct store_value v;
+                int rc = store_randomkey(st, 0, &v);
+                if (rc == 1) {
+                    ASSERT_TRUE(live(std::string(v.data, v.len)) != nullptr);
+                    free(v.data);
+                }
+            }
+            if (pick(500) == 0) {
+                size_t calls;
+                auto seen = full_scan(st, 0, 1 + pick(30), &calls);
+                std::set<std::string> want;
+                for (auto it = model.begin(); it != model.end();) {
+                    if (it->second.exp != -1 && t > it->second.exp) {
+                        it = model.erase(it);
+                    } else {
+                        want.insert(it->first);
+                        ++it;
+                    }
+                }
+                ASSERT_EQ(seen, want);
+                ASSERT_EQ(store_dbsize(st, 0), want.size());
+                size_t expiring = 0;
+                for (auto &kv : model)
+                    expiring += kv.second.exp != -1;
+                ASSERT_EQ(store_expires_count(st, 0), expiring);
+            }
+            if (pick(20000) == 0) {
+                store_flush(st, 0);
+                model.clear();
+            }
+            break;
+        }
+        }
+    }
 }
 
 // ---- glob ----
