@@ -21,6 +21,8 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
+#include <sys/times.h>
 #include <unistd.h>
 
 /* Each probe makes one system call and returns 0 or -errno. */
@@ -54,15 +56,19 @@ static int probe_io_uring_setup(void)
 	return 0;
 }
 
-static int probe_getcwd(void)
+static int probe_sysinfo(void)
 {
-	char buf[256];
-	return getcwd(buf, sizeof(buf)) ? 0 : -errno;
+	struct sysinfo si;
+	return sysinfo(&si) == 0 ? 0 : -errno;
 }
 
-static int probe_chdir(void)
+/* glibc's times() cannot tell an error from a large tick count; the raw
+ * call returns -1 with errno set when a filter refuses it. */
+static int probe_times(void)
 {
-	return chdir("/") == 0 ? 0 : -errno;
+	struct tms t;
+	long r = syscall(SYS_times, &t);
+	return r == -1 ? -errno : 0;
 }
 
 static int probe_getpriority(void)
@@ -99,8 +105,8 @@ static const struct probe needed[] = {
 /* Calls respd never makes (docker/seccomp-measure checks they stay out of
  * the measured list) and that Docker's default profile allows. */
 static const struct probe unneeded[] = {
-	{ .name = "getcwd", .run = probe_getcwd },
-	{ .name = "chdir", .run = probe_chdir },
+	{ .name = "sysinfo", .run = probe_sysinfo },
+	{ .name = "times", .run = probe_times },
 	{ .name = "getpriority", .run = probe_getpriority },
 	{ .name = "personality", .run = probe_personality },
 	{ .name = "umask", .run = probe_umask },

@@ -1,0 +1,328 @@
+#!/usr/bin/env bash
+# The container stage of CI, the same steps on this machine (.ci/run) and on
+# GitHub Actions (.github/workflows/conformance.yml, one target per job):
+# checks the kernel, makes sure a Docker daemon and the Debian base image
+# exist, builds the respd image, proves docker/seccomp.json refuses what respd
+# does not need, brings the compose services up under it, runs the py_tests
+# suite against each container, checks each exits 0 on SIGTERM, and tears
+# everything down, also when a step fails. It does not run the host-side
+# `bazel test` (.ci/run does); --bazel-test runs it in the build image instead,
+# for CI hosts that are not Debian 12.
+#
+# Usage: docker/ci-stage.sh [--targets "T1 T2 ..."] [--junit-dir DIR]
+#                           [--bazel-test] [--keep-up]
+#   targets: compose services = py_tests targets (default: all nine)
+#   env: RESPD_COMPOSE overrides the compose command; RESPD_KEEP_LOGS=DIR
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+T0=$(date +%s)
+
+# target = compose service name, and the port its command line uses.
+declare -A PORT=(
+  [sync]=7380 [threads]=7381 [poll]=7382 [epoll]=7383 [uring]=7384
+  [epoll-t2]=7385 [uring-t2]=7386 [uring-singleshot]=7387 [uring-multishot]=7388
+)
+ALL_TARGETS="sync threads poll epoll uring uring-singleshot uring-multishot epoll-t2 uring-t2"
+
+TARGETS=$ALL_TARGETS
+JUNIT_DIR=""
+BAZEL_TEST=0
+KEEP_UP=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --targets) TARGETS=$2; shift 2 ;;
+    --targets=*) TARGETS=${1#*=}; shift ;;
+    --junit-dir) JUNIT_DIR=$2; shift 2 ;;
+    --junit-dir=*) JUNIT_DIR=${1#*=}; shift ;;
+    --bazel-test) BAZEL_TEST=1; shift ;;
+    --keep-up) KEEP_UP=1; shift ;;
+    -h | --help) sed -n '2,18p' "$0"; exit 0 ;;
+    *) echo "ci-stage: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+done
+for t in $TARGETS; do
+  [ -n "${PORT[$t]:-}" ] || { echo "ci-stage: unknown target '$t'; known: $ALL_TARGETS" >&2; exit 2; }
+  grep -q "\"--port\", \"${PORT[$t]}\"" docker/compose.yaml ||
+    { echo "ci-stage: docker/compose.yaml has no service on port ${PORT[$t]} for '$t'" >&2; exit 2; }
+done
+
+LOG=${RESPD_KEEP_LOGS:-$(mktemp -d /tmp/respd-containers.XXXXXX)}
+mkdir -p "$LOG"
+[ -n "$JUNIT_DIR" ] && mkdir -p "$JUNIT_DIR"
+PROJECT=respd-ci
+IMAGE=respd:local
+PROBE_IMAGE=respd-seccomp-probe:local
+DEPS_IMAGE=respd-deps:local
+STARTED_DOCKERD=""
+FAILED=0
+CHECKS=()   # "name|status|message" rows for the stage's own JUnit report
+
+elapsed() { echo $(( $(date +%s) - T0 )); }
+say() { echo "[$(elapsed)s] $*"; }
+
+# step NAME CMD...: runs CMD with output in $LOG/NAME.log; one line on
+# success, the log's tail on failure. Returns CMD's status.
+step() {
+  local name=$1; shift
+  local t rc=0
+  t=$(date +%s)
+  "$@" >"$LOG/$name.log" 2>&1 || rc=$?
+  if [ "$rc" -eq 0 ]; then
+    say "$name: ok ($(( $(date +%s) - t ))s)"
+    return 0
+  fi
+  say "$name: FAILED (exit $rc, $(( $(date +%s) - t ))s); last lines of $LOG/$name.log:"
+  tail -n 40 "$LOG/$name.log" | sed 's/^/  | /'
+  return $rc
+}
+
+# check NAME CMD...: a step that is also one test case in the JUnit report.
+check() {
+  local name=$1
+  if step "$@"; then
+    CHECKS+=("$name|passed|")
+  else
+    CHECKS+=("$name|failed|see $LOG/$name.log")
+    FAILED=1
+    return 1
+  fi
+}
+
+xml_escape() { sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g' -e 's/"/\&quot;/g'; }
+
+write_checks_junit() {
+  [ -n "$JUNIT_DIR" ] || return 0
+  local f=$JUNIT_DIR/container-checks.xml n=${#CHECKS[@]} fails=0 row
+  for row in "${CHECKS[@]}"; do [[ $row == *"|failed|"* ]] && fails=$((fails + 1)); done
+  {
+    echo '<?xml version="1.0" encoding="utf-8"?>'
+    echo "<testsuite name=\"container-checks\" tests=\"$n\" failures=\"$fails\">"
+    for row in "${CHECKS[@]}"; do
+      IFS='|' read -r name status msg <<<"$row"
+      name=$(printf '%s' "$name" | xml_escape)
+      if [ "$status" = passed ]; then
+        echo "  <testcase classname=\"docker.ci-stage\" name=\"$name\"/>"
+      else
+        msg=$(printf '%s' "$msg" | xml_escape)
+        echo "  <testcase classname=\"docker.ci-stage\" name=\"$name\"><failure message=\"$msg\"/></testcase>"
+      fi
+    done
+    echo "</testsuite>"
+  } >"$f"
+}
+
+# ---------------------------------------------------------------- docker --
+
+compose() {
+  RESPD_IMAGE=$IMAGE RESPD_SECCOMP=$ROOT/docker/seccomp.json \
+    $COMPOSE -p "$PROJECT" -f "$ROOT/docker/compose.yaml" "$@"
+}
+
+ensure_dockerd() {
+  if docker info >/dev/null 2>&1; then
+    return 0
+  fi
+  [ "$(id -u)" -eq 0 ] || { echo "no Docker daemon answers and this is not root: start dockerd"; return 1; }
+  # No bridge: this machine has no iptables/NAT for containers, and host
+  # networking is what the services use anyway.
+  setsid dockerd --bridge=none --iptables=false --ip6tables=false >"$LOG/dockerd.log" 2>&1 </dev/null &
+  STARTED_DOCKERD=$!
+  echo "started dockerd (pid $STARTED_DOCKERD), log $LOG/dockerd.log"
+  local i
+  for i in $(seq 1 150); do
+    docker info >/dev/null 2>&1 && return 0
+    kill -0 "$STARTED_DOCKERD" 2>/dev/null || { echo "dockerd exited:"; tail -n 20 "$LOG/dockerd.log"; return 1; }
+    sleep 0.2
+  done
+  echo "dockerd did not answer within 30s"
+  return 1
+}
+
+# The Dockerfile starts FROM debian:bookworm. Online it is pulled; where no
+# registry is reachable it is made from Debian's archive with debootstrap.
+ensure_base_image() {
+  if docker image inspect debian:bookworm >/dev/null 2>&1; then
+    echo "debian:bookworm present"
+    return 0
+  fi
+  if timeout 120 docker pull debian:bookworm; then
+    return 0
+  fi
+  echo "no registry: making debian:bookworm with debootstrap"
+  local dir
+  dir=$(mktemp -d /tmp/respd-rootfs.XXXXXX) || return 1
+  if debootstrap --variant=minbase bookworm "$dir" &&
+     tar -C "$dir" -c . | docker import - debian:bookworm; then
+    rm -rf "$dir"
+    return 0
+  fi
+  rm -rf "$dir"
+  return 1
+}
+
+build_images() {
+  # Without the buildx plugin the docker CLI can only use the classic
+  # builder; say so instead of letting it fail on BuildKit.
+  if ! docker buildx version >/dev/null 2>&1; then
+    export DOCKER_BUILDKIT=0
+  fi
+  docker build --network host -f docker/Dockerfile -t "$IMAGE" . &&
+  docker build --network host -f docker/Dockerfile --target seccomp-probe -t "$PROBE_IMAGE" . &&
+  { [ "$BAZEL_TEST" = 0 ] || docker build --network host -f docker/Dockerfile --target deps -t "$DEPS_IMAGE" .; } &&
+  docker run --rm --network none --security-opt "seccomp=$ROOT/docker/seccomp.json" "$IMAGE" --version
+}
+
+# Tight enough: under respd's profile the probe (static like respd, same
+# startup calls) gets what respd needs and EPERM for calls respd never makes;
+# under Docker's default profile those same calls succeed, so the refusal is
+# the profile's doing.
+seccomp_tight() {
+  docker run --rm --network none --cap-drop ALL --security-opt no-new-privileges \
+    --security-opt "seccomp=$ROOT/docker/seccomp.json" "$PROBE_IMAGE" confined &&
+  docker run --rm --network none --cap-drop ALL --security-opt no-new-privileges \
+    "$PROBE_IMAGE" open
+}
+
+ports_free() {
+  local t busy=""
+  for t in $TARGETS; do
+    if (exec 3<>"/dev/tcp/127.0.0.1/${PORT[$t]}") 2>/dev/null; then busy="$busy ${PORT[$t]}($t)"; fi
+  done
+  [ -z "$busy" ] || { echo "ports already in use on 127.0.0.1:$busy; stop whatever listens there"; return 1; }
+}
+
+# ping PORT: one PING over RESP; true if +PONG comes back.
+ping() {
+  (
+    exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+    printf '*1\r\n$4\r\nPING\r\n' >&3
+    IFS= read -r -t 3 line <&3 || exit 1
+    [ "${line%$'\r'}" = "+PONG" ]
+  )
+}
+
+wait_ready() {
+  local t=$1 port=${PORT[$1]} i
+  for i in $(seq 1 150); do
+    if ping "$port" 2>/dev/null; then
+      echo "$t answers PING on 127.0.0.1:$port"
+      return 0
+    fi
+    if [ "$(docker inspect -f '{{.State.Running}}' "$(compose ps -q "$t")" 2>/dev/null)" = false ]; then
+      echo "$t exited before answering on $port:"
+      compose logs --no-color "$t"
+      return 1
+    fi
+    sleep 0.2
+  done
+  echo "$t did not answer PING on 127.0.0.1:$port within 30s:"
+  compose logs --no-color "$t"
+  return 1
+}
+
+run_suite() {
+  local t=$1 junit=()
+  [ -n "$JUNIT_DIR" ] && junit=(--junitxml="$JUNIT_DIR/container-$t.xml" -o junit_suite_name="container-$t")
+  (cd "$ROOT" && /usr/bin/python3 -m pytest py_tests -q -rs -p no:cacheprovider \
+      --target="$t" --external="127.0.0.1:${PORT[$t]}" "${junit[@]}")
+}
+
+bazel_in_image() {
+  local t=$1
+  # Debian 12 inside the container, the host's kernel underneath: that kernel
+  # is what the matrix tests. unconfined: the runner's Docker may refuse
+  # io_uring by default, and this is a build container, not respd's.
+  docker run --rm --network host --security-opt seccomp=unconfined \
+    --ulimit nofile=16384:16384 -v "$ROOT:/src:ro" -w /src "$DEPS_IMAGE" \
+    bazel --output_user_root=/tmp/bazel test --symlink_prefix=/ \
+      --test_output=errors "//py_tests:conformance_${t//-/_}"
+}
+
+# Each service gets SIGTERM from `stop`; respd must flush and exit 0.
+stopped_cleanly() {
+  local t=$1 id code
+  id=$(compose ps -q "$t") || return 1
+  [ -n "$id" ] || { echo "no container for $t"; return 1; }
+  code=$(docker inspect -f '{{.State.ExitCode}}' "$id") || return 1
+  echo "$t exited with $code after SIGTERM"
+  [ "$code" = 0 ]
+}
+
+UP=0
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  if [ "$UP" = 1 ] && [ "$KEEP_UP" = 0 ]; then
+    compose logs --no-color >"$LOG/compose-logs.log" 2>&1
+    step compose-stop compose stop -t 10
+    local t
+    for t in $TARGETS; do
+      check "sigterm-exit-0-$t" stopped_cleanly "$t"
+    done
+    step compose-down compose down --remove-orphans -t 10 || FAILED=1
+    local left
+    left=$(docker ps -aq --filter "label=com.docker.compose.project=$PROJECT")
+    if [ -n "$left" ]; then
+      say "containers left behind after down: $left"
+      FAILED=1
+    fi
+  fi
+  if [ -n "$STARTED_DOCKERD" ]; then
+    kill "$STARTED_DOCKERD" 2>/dev/null && wait "$STARTED_DOCKERD" 2>/dev/null
+    say "stopped the dockerd this stage started"
+  fi
+  write_checks_junit
+  [ "$FAILED" = 0 ] || rc=1
+  say "container stage $([ "$rc" = 0 ] && echo passed || echo FAILED) in $(elapsed)s; logs in $LOG"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------- stages --
+
+say "container stage for: $TARGETS"
+check kernel-check docker/kernel-check $TARGETS || exit 1
+step dockerd ensure_dockerd || exit 1
+if [ -z "${RESPD_COMPOSE:-}" ]; then
+  if docker compose version >/dev/null 2>&1; then RESPD_COMPOSE="docker compose"; else RESPD_COMPOSE=docker-compose; fi
+fi
+COMPOSE=$RESPD_COMPOSE
+say "compose: $($COMPOSE version 2>/dev/null | head -n 1)"
+step base-image ensure_base_image || exit 1
+check image-build build_images || exit 1
+say "image: $(docker image inspect -f '{{.Size}}' "$IMAGE" | awk '{printf "%.1f MB", $1/1e6}')"
+check seccomp-tight seccomp_tight
+
+if [ "$BAZEL_TEST" = 1 ]; then
+  for t in $TARGETS; do
+    check "bazel-test-$t" bazel_in_image "$t"
+  done
+fi
+
+step ports-free ports_free || exit 1
+UP=1
+services=$TARGETS
+# shellcheck disable=SC2086
+check compose-up compose up -d --no-build $services || exit 1
+for t in $TARGETS; do
+  check "ready-$t" wait_ready "$t" || exit 1
+done
+
+for t in $TARGETS; do
+  ts=$(date +%s)
+  if run_suite "$t" >"$LOG/suite-$t.log" 2>&1; then
+    say "suite vs container $t (:${PORT[$t]}): $(tail -n 1 "$LOG/suite-$t.log") ($(( $(date +%s) - ts ))s)"
+  else
+    FAILED=1
+    say "suite vs container $t (:${PORT[$t]}) FAILED ($(( $(date +%s) - ts ))s); last lines of $LOG/suite-$t.log:"
+    tail -n 40 "$LOG/suite-$t.log" | sed 's/^/  | /'
+    [ -n "$JUNIT_DIR" ] && [ ! -s "$JUNIT_DIR/container-$t.xml" ] && CHECKS+=("suite-$t|failed|pytest wrote no report")
+  fi
+done
+
+if [ "$KEEP_UP" = 1 ]; then
+  say "--keep-up: services left running; stop them with: $COMPOSE -p $PROJECT -f docker/compose.yaml down"
+fi
+exit "$FAILED"
