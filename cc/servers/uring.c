@@ -721,33 +721,37 @@ static const char *uring_disabled_note(void)
     return "; kernel.io_uring_disabled=0, so most likely a seccomp profile";
 }
 
+static int loop_try_setup(unsigned flags, void *arg)
+{
+    struct uring_loop *l = arg;
+    struct io_uring_params p = {
+        .flags = flags | IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP,
+        .cq_entries = l->cq_entries,
+    };
+    int ret = io_uring_queue_init_params(URING_SQ_ENTRIES, &l->ring, &p);
+
+    if (ret == 0) {
+        l->setup_flags = p.flags;
+        l->cq_entries = p.cq_entries;
+        l->ring_ok = true;
+        if (!(p.features & IORING_FEAT_NODROP))
+            log_msg(LOG_WARNING, "io_uring: kernel lacks IORING_FEAT_NODROP (5.5): an overflow would lose completions");
+    }
+    return ret;
+}
+
 static int loop_setup_ring(struct uring_loop *l)
 {
-    size_t nflags;
-    const unsigned *ladder = uring_setup_ladder(&nflags);
-    int ret = -EINVAL;
+    unsigned flags;
+    int ret;
 
     l->cq_entries = uring_cq_entries((unsigned)l->cfg->maxclients, URING_CQE_PER_CONN,
                                      URING_BUFS, 64, URING_MAX_CQ);
     if (l->cq_entries < URING_SQ_ENTRIES)
         l->cq_entries = URING_SQ_ENTRIES;
-    for (size_t i = 0; i < nflags; i++) {
-        struct io_uring_params p = {
-            .flags = ladder[i] | IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP,
-            .cq_entries = l->cq_entries,
-        };
-        ret = io_uring_queue_init_params(URING_SQ_ENTRIES, &l->ring, &p);
-        if (ret == 0) {
-            l->setup_flags = p.flags;
-            l->cq_entries = p.cq_entries;
-            l->ring_ok = true;
-            if (!(p.features & IORING_FEAT_NODROP))
-                log_msg(LOG_WARNING, "io_uring: kernel lacks IORING_FEAT_NODROP (5.5): an overflow would lose completions");
-            return 0;
-        }
-        if (ret != -EINVAL)
-            break;
-    }
+    ret = uring_setup_fallback(loop_try_setup, l, &flags);
+    if (ret == 0)
+        return 0;
     snprintf(l->err, sizeof(l->err), "%s (kernel %s%s)", uring_setup_error_hint(-ret),
              l->kernel, ret == -EPERM ? uring_disabled_note() : "");
     return ret;

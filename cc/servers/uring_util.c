@@ -62,6 +62,22 @@ const unsigned *uring_setup_ladder(size_t *n)
     return setup_ladder;
 }
 
+int uring_setup_fallback(int (*try_setup)(unsigned flags, void *ctx), void *ctx,
+                         unsigned *used)
+{
+    size_t n;
+    const unsigned *ladder = uring_setup_ladder(&n);
+    int ret = -EINVAL;
+
+    for (size_t i = 0; i < n; i++) {
+        *used = ladder[i];
+        ret = try_setup(ladder[i], ctx);
+        if (ret != -EINVAL)
+            break;
+    }
+    return ret;
+}
+
 static const struct {
     unsigned flag;
     const char *name;

@@ -58,6 +58,12 @@ bool uring_kernel_at_least(const char *release, int major, int minor);
  * are added to every entry by the caller. Returns the ladder and its length
  * in *n; the last entry is 0 (no optional flags). */
 const unsigned *uring_setup_ladder(size_t *n);
+/* Walks the ladder: calls try_setup(flags, ctx) for each entry, most capable
+ * first, moving on only when it returns -EINVAL (a flag this kernel does not
+ * know); any other result ends the walk. Returns that result (0 on success)
+ * and stores the flags of the last attempt in *used. */
+int uring_setup_fallback(int (*try_setup)(unsigned flags, void *ctx), void *ctx,
+                         unsigned *used);
 /* Writes the names of the setup flags in `flags` separated by '|' (or
  * "none") into buf. Returns buf. */
 char *uring_setup_flags_str(unsigned flags, char *buf, size_t size);

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -106,6 +107,58 @@ TEST(UringSetup, LadderGoesFromMostToLeastCapable) {
       EXPECT_TRUE(ladder[i] & IORING_SETUP_SINGLE_ISSUER);
     }
   }
+}
+
+// A fake kernel for uring_setup_fallback: accepts only flags within `known`,
+// answers `refuse` (e.g. -EPERM) to everything when set, records attempts.
+struct FakeKernel {
+  unsigned known = 0;
+  int refuse = 0;
+  std::vector<unsigned> tried;
+};
+
+int fake_setup(unsigned flags, void *ctx) {
+  auto *k = static_cast<FakeKernel *>(ctx);
+  k->tried.push_back(flags);
+  if (k->refuse)
+    return k->refuse;
+  return (flags & ~k->known) ? -EINVAL : 0;
+}
+
+TEST(UringSetup, FallbackStopsAtTheFirstAcceptedEntry) {
+  FakeKernel k6_1;  // knows everything
+  k6_1.known = ~0u;
+  unsigned used = 123;
+  EXPECT_EQ(uring_setup_fallback(fake_setup, &k6_1, &used), 0);
+  EXPECT_EQ(used, IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN);
+  EXPECT_EQ(k6_1.tried.size(), 1u);
+
+  FakeKernel k5_19;  // COOP_TASKRUN and TASKRUN_FLAG, no SINGLE_ISSUER
+  k5_19.known = IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
+  EXPECT_EQ(uring_setup_fallback(fake_setup, &k5_19, &used), 0);
+  EXPECT_EQ(used, IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG);
+  EXPECT_EQ(k5_19.tried.size(), 2u);
+
+  FakeKernel k5_10;  // none of the optional flags
+  EXPECT_EQ(uring_setup_fallback(fake_setup, &k5_10, &used), 0);
+  EXPECT_EQ(used, 0u);
+  EXPECT_EQ(k5_10.tried.size(), 3u);
+}
+
+TEST(UringSetup, FallbackDoesNotHideOtherErrors) {
+  // EPERM (seccomp) must surface at once, not be retried with other flags.
+  FakeKernel blocked;
+  blocked.refuse = -EPERM;
+  unsigned used;
+  EXPECT_EQ(uring_setup_fallback(fake_setup, &blocked, &used), -EPERM);
+  EXPECT_EQ(blocked.tried.size(), 1u);
+
+  // A kernel that rejects even the plainest ring reports EINVAL at the end.
+  FakeKernel ancient;
+  ancient.refuse = -EINVAL;
+  EXPECT_EQ(uring_setup_fallback(fake_setup, &ancient, &used), -EINVAL);
+  EXPECT_EQ(ancient.tried.size(), 3u);
+  EXPECT_EQ(used, 0u);
 }
 
 TEST(UringSetup, FlagNames) {
