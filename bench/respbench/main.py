@@ -147,6 +147,9 @@ def parse_args(argv):
     ap.add_argument("--output-base", default=os.environ.get("BENCH_BAZEL_OUTPUT_BASE"),
                     help="bazel --output_base for the build (default: env "
                          "BENCH_BAZEL_OUTPUT_BASE, else bazel's own default)")
+    ap.add_argument("--report-only", metavar="DIR", default=None,
+                    help="rewrite results.md and results.png from DIR/results.json "
+                         "without running anything")
     ap.add_argument("--workloads", default=None,
                     help="comma-separated workload keys to run (default all of the mode's: "
                          "c1,c50,c50p16,c1000,c10000) plus 'idle'")
@@ -273,18 +276,19 @@ class Runner:
         to use next (a fresh one after a failed test)."""
         what = "round %d/%d  %-16s %-18s %-10s" % (
             rnd, self.plan.rounds, spec.name, w.label, planmod.TEST_LABEL[test])
+        requests = w.requests_of(spec.name)
 
         def on_progress(rps, done, elapsed):
             phase = "connecting %d clients" % w.clients if rps is None and w.clients > 64 else ""
             if rps is not None:
                 phase = "%.0f req/s" % rps
                 if done is not None:
-                    phase = "~%3.0f%% of %d requests, %s" % (100 * done, w.requests, phase)
+                    phase = "~%3.0f%% of %d requests, %s" % (100 * done, requests, phase)
             self.progress.status("%s %5.1fs  %s" % (what, elapsed, phase))
 
         self.progress.status(what)
         timeout = self.plan.break_timeout if limited else w.timeout
-        res = loadgen.run_test(server, test, w.clients, w.requests, w.pipeline,
+        res = loadgen.run_test(server, test, w.clients, requests, w.pipeline,
                                timeout, on_progress=on_progress)
         sample = {"round": rnd, "server": spec.name, "workload": w.key, "test": test,
                   "clients": w.clients, "pipeline": w.pipeline}
@@ -367,9 +371,34 @@ def preflight(args):
     return missing
 
 
+def write_outputs(out_dir, run, plan):
+    """results.md and results.png from a run's samples; returns the cells."""
+    cells = report.aggregate(run["samples"])
+    with open(os.path.join(out_dir, "results.md"), "w") as f:
+        f.write(report.markdown(run, cells, plan))
+    report.plot(os.path.join(out_dir, "results.png"), run, cells, plan)
+    return cells
+
+
+def report_only(out_dir):
+    with open(os.path.join(out_dir, "results.json")) as f:
+        run = json.load(f)
+    p = run["plan"]
+    workloads = tuple(planmod.Workload(**{k: (tuple(tuple(x) if isinstance(x, list) else x
+                                                     for x in v) if isinstance(v, list) else v)
+                                          for k, v in w.items()})
+                      for w in p["workloads"])
+    plan = planmod.Plan(workloads, p["idle_count"], 0, (0, 0, 0), run["rounds"], 0)
+    cells = write_outputs(out_dir, run, plan)
+    sys.stderr.write(report.summary(run, cells, plan) + "\n")
+    return 0
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
+    if args.report_only:
+        return report_only(args.report_only)
     missing = preflight(args)
     if missing:
         sys.stderr.write("bench/run: missing %s (Debian: redis-server, redis-tools, coreutils, "
@@ -425,18 +454,14 @@ def main(argv=None):
            "errors": runner.errors, "exit_status": exit_status,
            "plan": {"workloads": [w.__dict__ for w in plan.workloads],
                     "idle_count": plan.idle_count if args.run_idle else 0}}
-    cells = report.aggregate(runner.samples)
-    md = report.markdown(run, cells, plan)
-    with open(os.path.join(args.out, "results.md"), "w") as f:
-        f.write(md)
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(run, f, indent=1, default=str)
     png = os.path.join(args.out, "results.png")
     try:
-        report.plot(png, run, cells, plan)
-    except Exception as e:  # a plotting problem must not hide the measurements
-        progress.log("plot failed: %s" % e)
-        exit_status = exit_status or 1
+        cells = write_outputs(args.out, run, plan)
+    except Exception as e:  # a report problem must not hide the raw samples
+        progress.log("writing results.md/results.png failed: %s" % e)
+        return exit_status or 1
     sys.stderr.write("\n" + report.summary(run, cells, plan) + "\n")
     sys.stderr.write("\nresults: %s, %s (%.1f min)\n" % (
         os.path.relpath(os.path.join(args.out, "results.md")), os.path.relpath(png),

@@ -38,6 +38,7 @@ def aggregate(samples):
         ok = [s for s in group if s["status"] == "ok"]
         cell = {"samples": len(group), "ok": len(ok),
                 "statuses": sorted({s["status"] for s in group}),
+                "expected_only": all(s.get("expected") for s in group if s["status"] != "ok"),
                 "details": [s.get("detail") for s in group if s.get("detail")]}
         for field in ("rps", "p50_ms", "p99_ms", "user_us", "sys_us", "cpu_us",
                       "conn_cpu_us", "bytes_per_conn", "bytes_per_conn_initial",
@@ -103,10 +104,26 @@ def fmt(v, digits=2, suffix=""):
 
 
 def cell_status(cell):
+    """'ok', 'breaks' for an expected failure (sync under concurrency), or
+    the failure statuses seen."""
     if cell is None:
         return "-"
     bad = [s for s in cell["statuses"] if s != "ok"]
+    if bad and cell.get("expected_only"):
+        return "breaks"
     return ", ".join(bad) if bad else "ok"
+
+
+def lookup(cells, server, workload, test):
+    """The cell, or for a test skipped because the server already broke on
+    this workload, a stand-in cell that says so."""
+    c = cells.get((server, workload, test))
+    if c is not None:
+        return c
+    for (s, w, t), other in cells.items():
+        if s == server and w == workload and other["ok"] == 0 and other["expected_only"]:
+            return {"ok": 0, "statuses": ["skipped"], "expected_only": True}
+    return None
 
 
 def markdown(run, cells, plan):
@@ -162,7 +179,7 @@ def markdown(run, cells, plan):
             for t in w.tests:
                 row = []
                 for s in servers:
-                    c = cells.get((s, w.key, t))
+                    c = lookup(cells, s, w.key, t)
                     if c is None:
                         row.append("-")
                     elif c["ok"] == 0:
@@ -193,7 +210,7 @@ def markdown(run, cells, plan):
         for t in w.tests:
             row = []
             for s in servers:
-                c = cells.get((s, w.key, t))
+                c = lookup(cells, s, w.key, t)
                 if c is None or c["ok"] == 0:
                     row.append(cell_status(c))
                     continue
@@ -263,6 +280,9 @@ def plot(path, run, cells, plan):
         vals = [workload_ratio(cells, s, w.key) for w in wls]
         xs = [j + (i - len(others) / 2 + 0.5) * width for j in range(len(wls))]
         ax.bar(xs, [v or 0 for v in vals], width, label=s, color=color(s))
+        for x, v in zip(xs, vals):
+            ax.text(x, v if v else 0.3, ("%.2f" % v) if v else "breaks", ha="center",
+                    va="bottom", fontsize=6, rotation=90)
     ax.axhline(1.0, color="black", linewidth=1, label="redis-server = 1")
     for tgt in TARGETS:
         if tgt.kind != "cpu_ratio" or tgt.server not in others:
@@ -275,7 +295,13 @@ def plot(path, run, cells, plan):
         ax.plot([x - width / 2, x + width / 2], [tgt.limit, tgt.limit], color="red", linewidth=2)
     ax.set_xticks(range(len(wls)))
     ax.set_xticklabels([w.label for w in wls])
-    ax.set_ylabel("server CPU per request / redis-server's")
+    ax.set_yscale("log")
+    top = max([workload_ratio(cells, s, w.key) or 1 for s in others for w in wls] + [1.2])
+    ax.set_ylim(0.3, top * 2.5)
+    ticks = [t for t in (0.3, 0.5, 0.7, 1, 2, 5, 10, 20, 50, 100) if t <= top * 2.5]
+    ax.set_yticks(ticks)
+    ax.set_yticklabels(["%g" % t for t in ticks])
+    ax.set_ylabel("server CPU per request / redis-server's (log)")
     ax.set_title("CPU time per request relative to redis-server (red ticks: targets; "
                  "geometric mean over tests)")
     ax.legend(fontsize=8, ncol=1, loc="upper left", bbox_to_anchor=(1.0, 1.0))
@@ -298,7 +324,7 @@ def plot(path, run, cells, plan):
     ax.bar(range(len(servers)), [max(v or 0, 1) for v in vals],
            color=[color(s) for s in servers])
     for i, v in enumerate(vals):
-        ax.text(i, max(v or 1, 1), "not measured" if v is None else "{:,.0f}".format(v),
+        ax.text(i, max(v or 1, 1), "breaks" if v is None else "{:,.0f}".format(v),
                 ha="center", va="bottom", fontsize=8)
     ax.axhline(256, color="red", linewidth=1, label="target for epoll/uring: 256 B")
     ax.set_xticks(range(len(servers)))
