@@ -6,13 +6,15 @@
 # does not need, brings the compose services up under it, runs the py_tests
 # suite against each container, checks each exits 0 on SIGTERM, and tears
 # everything down, also when a step fails. It does not run the host-side
-# `bazel test` (.ci/run does); --bazel-test runs it in the build image instead,
-# for CI hosts that are not Debian 12.
+# `bazel test` (.ci/run does); on hosts that are not Debian 12 (GitHub's
+# Ubuntu runners) --in-image runs `bazel test` for each target and the suite
+# itself inside the Dockerfile's Debian `deps` stage, on the host's kernel.
 #
 # Usage: docker/ci-stage.sh [--targets "T1 T2 ..."] [--junit-dir DIR]
-#                           [--bazel-test] [--keep-up]
+#                           [--in-image] [--keep-up]
 #   targets: compose services = py_tests targets (default: all nine)
-#   env: RESPD_COMPOSE overrides the compose command; RESPD_KEEP_LOGS=DIR
+#   env: RESPD_COMPOSE overrides the compose command (default: `docker
+#   compose` if present, else `docker-compose`); RESPD_KEEP_LOGS=DIR
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -27,7 +29,7 @@ ALL_TARGETS="sync threads poll epoll uring uring-singleshot uring-multishot epol
 
 TARGETS=$ALL_TARGETS
 JUNIT_DIR=""
-BAZEL_TEST=0
+IN_IMAGE=0
 KEEP_UP=0
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -35,7 +37,7 @@ while [ $# -gt 0 ]; do
     --targets=*) TARGETS=${1#*=}; shift ;;
     --junit-dir) JUNIT_DIR=$2; shift 2 ;;
     --junit-dir=*) JUNIT_DIR=${1#*=}; shift ;;
-    --bazel-test) BAZEL_TEST=1; shift ;;
+    --in-image) IN_IMAGE=1; shift ;;
     --keep-up) KEEP_UP=1; shift ;;
     -h | --help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "ci-stage: unknown argument '$1' (see --help)" >&2; exit 2 ;;
@@ -49,7 +51,9 @@ done
 
 LOG=${RESPD_KEEP_LOGS:-$(mktemp -d /tmp/respd-containers.XXXXXX)}
 mkdir -p "$LOG"
-[ -n "$JUNIT_DIR" ] && mkdir -p "$JUNIT_DIR"
+if [ -n "$JUNIT_DIR" ]; then
+  mkdir -p "$JUNIT_DIR" && JUNIT_DIR=$(cd "$JUNIT_DIR" && pwd)
+fi
 PROJECT=respd-ci
 IMAGE=respd:local
 PROBE_IMAGE=respd-seccomp-probe:local
@@ -115,8 +119,7 @@ write_checks_junit() {
 # ---------------------------------------------------------------- docker --
 
 compose() {
-  RESPD_IMAGE=$IMAGE RESPD_SECCOMP=$ROOT/docker/seccomp.json \
-    $COMPOSE -p "$PROJECT" -f "$ROOT/docker/compose.yaml" "$@"
+  (cd "$ROOT" && RESPD_IMAGE=$IMAGE $COMPOSE -p "$PROJECT" -f docker/compose.yaml "$@")
 }
 
 ensure_dockerd() {
@@ -169,7 +172,7 @@ build_images() {
   fi
   docker build --network host -f docker/Dockerfile -t "$IMAGE" . &&
   docker build --network host -f docker/Dockerfile --target seccomp-probe -t "$PROBE_IMAGE" . &&
-  { [ "$BAZEL_TEST" = 0 ] || docker build --network host -f docker/Dockerfile --target deps -t "$DEPS_IMAGE" .; } &&
+  { [ "$IN_IMAGE" = 0 ] || docker build --network host -f docker/Dockerfile --target deps -t "$DEPS_IMAGE" .; } &&
   docker run --rm --network none --security-opt "seccomp=$ROOT/docker/seccomp.json" "$IMAGE" --version
 }
 
@@ -222,9 +225,21 @@ wait_ready() {
 }
 
 run_suite() {
-  local t=$1 junit=()
-  [ -n "$JUNIT_DIR" ] && junit=(--junitxml="$JUNIT_DIR/container-$t.xml" -o junit_suite_name="container-$t")
-  (cd "$ROOT" && /usr/bin/python3 -m pytest py_tests -q -rs -p no:cacheprovider \
+  local t=$1 junit=() where=()
+  if [ "$IN_IMAGE" = 1 ]; then
+    # Debian's python3, pytest and redis-py, as on the CI machine; the
+    # client side of the 10k-connection test needs the open-file room.
+    where=(docker run --rm --network host --ulimit nofile=16384:16384
+           -e PYTHONDONTWRITEBYTECODE=1 -v "$ROOT:/src:ro" -w /src)
+    if [ -n "$JUNIT_DIR" ]; then
+      where+=(-v "$JUNIT_DIR:/junit")
+      junit=(--junitxml="/junit/container-$t.xml" -o junit_suite_name="container-$t")
+    fi
+    where+=("$DEPS_IMAGE")
+  elif [ -n "$JUNIT_DIR" ]; then
+    junit=(--junitxml="$JUNIT_DIR/container-$t.xml" -o junit_suite_name="container-$t")
+  fi
+  (cd "$ROOT" && "${where[@]}" /usr/bin/python3 -m pytest py_tests -q -rs -p no:cacheprovider \
       --target="$t" --external="127.0.0.1:${PORT[$t]}" "${junit[@]}")
 }
 
@@ -295,7 +310,7 @@ check image-build build_images || exit 1
 say "image: $(docker image inspect -f '{{.Size}}' "$IMAGE" | awk '{printf "%.1f MB", $1/1e6}')"
 check seccomp-tight seccomp_tight
 
-if [ "$BAZEL_TEST" = 1 ]; then
+if [ "$IN_IMAGE" = 1 ]; then
   for t in $TARGETS; do
     check "bazel-test-$t" bazel_in_image "$t"
   done
