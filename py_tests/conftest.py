@@ -39,18 +39,22 @@ class Target:
     serial: bool = False      # serves one client at a time (sync)
     uring: bool = False
     loops: int = 1
+    lean_idle: bool = False   # idle connections hold no buffers (issues 3, 4)
 
 
 TARGETS = {t.name: t for t in [
     Target("sync", ("--engine", "sync"), serial=True),
     Target("threads", ("--engine", "threads")),
     Target("poll", ("--engine", "poll")),
-    Target("epoll", ("--engine", "epoll")),
-    Target("uring", ("--engine", "uring"), uring=True),
-    Target("uring-singleshot", ("--engine", "uring", "--uring-mode", "singleshot"), uring=True),
-    Target("uring-multishot", ("--engine", "uring", "--uring-mode", "multishot"), uring=True),
-    Target("epoll-t2", ("--engine", "epoll", "--threads", "2"), loops=2),
-    Target("uring-t2", ("--engine", "uring", "--threads", "2"), uring=True, loops=2),
+    Target("epoll", ("--engine", "epoll"), lean_idle=True),
+    Target("uring", ("--engine", "uring"), uring=True, lean_idle=True),
+    Target("uring-singleshot", ("--engine", "uring", "--uring-mode", "singleshot"), uring=True,
+           lean_idle=True),
+    Target("uring-multishot", ("--engine", "uring", "--uring-mode", "multishot"), uring=True,
+           lean_idle=True),
+    Target("epoll-t2", ("--engine", "epoll", "--threads", "2"), loops=2, lean_idle=True),
+    Target("uring-t2", ("--engine", "uring", "--threads", "2"), uring=True, loops=2,
+           lean_idle=True),
     Target("redis", redis=True),
 ]}
 
