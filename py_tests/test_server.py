@@ -255,6 +255,34 @@ def test_mset_mget_never_torn(server):
     run_threads(writers + readers, work)
 
 
+@pytest.mark.concurrency
+def test_many_clients_with_frames_split_at_random_points(server):
+    import random
+    clients, commands = 16, 150
+
+    def work(k):
+        rng = random.Random(k)
+        with resp.RawClient(server.host, server.port, timeout=60) as c:
+            req, want = [], []
+            for n in range(commands):
+                v = bytes([65 + (k + n) % 26]) * rng.choice([0, 1, 10, 1000, 5000, 20000])
+                key = "split:%d:%d" % (k, n % 10)
+                req.append(resp.encode("SET", key, v) + resp.encode("GET", key))
+                want.append(b"+OK\r\n" + b"$%d\r\n%s\r\n" % (len(v), v))
+            data = b"".join(req)
+            pos = 0
+            while pos < len(data):
+                step = rng.choice([1, 2, 3, 7, 100, 1500, 4096, 65536])
+                c.send(data[pos:pos + step])
+                pos += step
+                if rng.random() < 0.01:
+                    time.sleep(0.001)
+            expected = b"".join(want)
+            assert c.read_exact(len(expected), timeout=60) == expected
+
+    run_threads(clients, work)
+
+
 # -- SIGTERM -----------------------------------------------------------------
 
 @pytest.mark.respd_only("sigterm-flush")
