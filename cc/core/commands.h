@@ -97,7 +97,6 @@ struct core {
 
     _Atomic uint64_t total_connections;
     _Atomic uint64_t rejected_connections;
-    _Atomic uint64_t total_commands;
     _Atomic uint64_t net_input_bytes;
     _Atomic uint64_t net_output_bytes;
     _Atomic uint64_t error_replies;
@@ -164,8 +163,9 @@ struct session {
 /* Formats the peer as "ip:port" (Redis's CLIENT LIST addr). */
 void session_format_peer(const struct session *s, char *buf, size_t len);
 /* Runs one parsed request: lookup, arity and auth checks, execution and
- * statistics. */
+ * statistics. *clock_us is the monotonic time the command's duration is
+ * measured from; it is advanced to the time the command finished. */
 void session_execute(struct session *s, int argc, const char *const *argv,
-                     const size_t *argvlen);
+                     const size_t *argvlen, int64_t *clock_us);
 
 #endif

@@ -119,7 +119,11 @@ TEST(CommandsKeys, ScanVisitsEveryKey) {
     std::string keys = h.Run(Cmd({"KEYS", "*"}));
     EXPECT_EQ(keys.substr(0, 7), "*1000\r\n");
     EXPECT_EQ(h.Run(Cmd({"KEYS", "key:99?"})).substr(0, 5), "*10\r\n");
-    EXPECT_EQ(h.Run(Cmd({"KEYS", "key:[0-1]"})), "*2\r\n$5\r\nkey:0\r\n$5\r\nkey:1\r\n");
+    // Key order is the hash table's, which is seeded per store.
+    std::string two = h.Run(Cmd({"KEYS", "key:[0-1]"}));
+    EXPECT_TRUE(two == "*2\r\n$5\r\nkey:0\r\n$5\r\nkey:1\r\n" ||
+                two == "*2\r\n$5\r\nkey:1\r\n$5\r\nkey:0\r\n")
+        << two;
     // Walk SCAN with small counts: every key comes back.
     std::vector<int> seen(n, 0);
     std::string cursor = "0";

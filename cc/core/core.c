@@ -154,7 +154,9 @@ int core_connected_clients(struct core *c)
  * at least 100 ms. Called under cron_lock. */
 static void core_sample_rates(struct core *c, int64_t now_us)
 {
-    uint64_t ops = atomic_load_explicit(&c->total_commands, memory_order_relaxed);
+    uint64_t ops = 0;
+    for (size_t i = 0; i < commands_count(); i++)
+        ops += atomic_load_explicit(&c->cmdstats[i].calls, memory_order_relaxed);
     uint64_t in = atomic_load_explicit(&c->net_input_bytes, memory_order_relaxed);
     uint64_t out = atomic_load_explicit(&c->net_output_bytes, memory_order_relaxed);
     int64_t dt = now_us - c->sample_us;

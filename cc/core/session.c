@@ -210,6 +210,10 @@ static int session_run(struct session *s, const char *buf, size_t len,
 {
     size_t off = 0;
     int n = 0;
+    /* One clock read per command: each command's time runs from the end of
+     * the previous one (so it includes parsing, which is small), halving
+     * the clock reads that dominate a pipelined profile. */
+    int64_t clock_us = core_mono_us();
     while (off < len && !(s->flags & SESSION_CLOSE)) {
         size_t consumed = 0;
         enum resp_status st = resp_parse(&s->parser, buf + off, len - off,
@@ -218,7 +222,7 @@ static int session_run(struct session *s, const char *buf, size_t len,
             off += consumed;
             session_execute(s, resp_parser_argc(&s->parser),
                             resp_parser_argv(&s->parser),
-                            resp_parser_argvlen(&s->parser));
+                            resp_parser_argvlen(&s->parser), &clock_us);
             if (s->out.overflow)
                 s->flags |= SESSION_CLOSE;
             n++;
@@ -416,7 +420,7 @@ static void session_unknown_subcommand(struct session *s,
 }
 
 void session_execute(struct session *s, int argc, const char *const *argv,
-                     const size_t *argvlen)
+                     const size_t *argvlen, int64_t *clock_us)
 {
     struct core *core = s->core;
     const struct command *cmd = commands_lookup(argv[0], argvlen[0]);
@@ -453,12 +457,12 @@ void session_execute(struct session *s, int argc, const char *const *argv,
     atomic_store_explicit(&s->last_cmd, (uint16_t)(commands_index(cmd) + 1),
                           memory_order_relaxed);
     size_t before = reply_pending(&s->out);
-    int64_t t0 = core_mono_us();
+    int64_t t0 = *clock_us;
     cmd->proc(s, argc, argv, argvlen);
     int64_t t1 = core_mono_us();
+    *clock_us = t1;
     atomic_fetch_add_explicit(&st->calls, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&st->usec, (uint64_t)(t1 - t0), memory_order_relaxed);
-    atomic_fetch_add_explicit(&core->total_commands, 1, memory_order_relaxed);
     if (s->out.overflow) {
         s->flags |= SESSION_CLOSE;
         return;
