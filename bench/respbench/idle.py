@@ -40,8 +40,9 @@ def run_idle(server, count, connect_timeout, settle, on_progress=None):
 
     `settle` is (min_wait, window, max_wait) in seconds. Returns a dict with
     'status' ('ok', 'incomplete', 'error', 'server-died') and the figures:
-    rss_before, rss_after, bytes_per_conn (after settling) and
-    bytes_per_conn_initial (half a second after the last reply)."""
+    rss_before, rss_after, bytes_per_conn (after settling),
+    bytes_per_conn_initial (half a second after the last reply) and
+    idle_cpu_pct (server CPU, % of one core, while the connections sit idle)."""
     pid = server.pid
     # The readiness probe already made one round trip; let lazy allocations
     # from it land before the baseline.
@@ -92,10 +93,15 @@ def run_idle(server, count, connect_timeout, settle, on_progress=None):
                 stats["replied"], count, stats["failed"], stats["unanswered"],
                 stats["first_error"] or "no error, timed out")
             return result
+        cpu0, t_cpu0 = procstat.cpu_seconds(pid), time.monotonic()
         time.sleep(0.5)
         result["bytes_per_conn_initial"] = (procstat.rss_bytes(pid) - rss_before) / count
         tolerance = max(64 * 1024, count * 4)
         rss_after, waited, stable = wait_stable_rss(pid, *settle, tolerance=tolerance)
+        cpu1, t_cpu1 = procstat.cpu_seconds(pid), time.monotonic()
+        # What holding idle connections costs by itself: timers, per-thread
+        # ticks, the server's own cron walking its clients.
+        result["idle_cpu_pct"] = 100.0 * (sum(cpu1) - sum(cpu0)) / (t_cpu1 - t_cpu0)
         result.update({"rss_after": rss_after, "settle_s": round(waited + 0.5, 2),
                        "stable": stable,
                        "bytes_per_conn": (rss_after - rss_before) / count,

@@ -42,7 +42,7 @@ def aggregate(samples):
                 "details": [s.get("detail") for s in group if s.get("detail")]}
         for field in ("rps", "p50_ms", "p99_ms", "user_us", "sys_us", "cpu_us",
                       "conn_cpu_us", "bytes_per_conn", "bytes_per_conn_initial",
-                      "rss_before", "rss_after", "threads_after", "settle_s"):
+                      "rss_before", "rss_after", "threads_after", "settle_s", "idle_cpu_pct"):
             cell[field] = median([s.get(field) for s in ok])
         cells[key] = cell
     for (server, workload, test), cell in cells.items():
@@ -225,21 +225,23 @@ def markdown(run, cells, plan):
     out.append("%d connections each made one PING round trip, then sat idle (held by "
                "bench/idle_client.py). Bytes/conn = (VmRSS after settling - VmRSS before) "
                "/ N; \"initial\" is half a second after the last reply, before any "
-               "server-side trimming.\n" % plan.idle_count)
+               "server-side trimming. CPU while idle is the server's CPU time over the "
+               "settling period divided by its length.\n" % plan.idle_count)
     out.append("| server | bytes/conn | ratio to redis | initial bytes/conn | RSS before | "
-               "RSS after | settle | threads | status |")
-    out.append("|---|---|---|---|---|---|---|---|---|")
+               "RSS after | settle | threads | CPU while idle | status |")
+    out.append("|---|---|---|---|---|---|---|---|---|---|")
     for s in servers:
         c = cells.get((s, "idle", "idle"))
         if c is None:
-            out.append("| %s | - | - | - | - | - | - | - | not run |" % s)
+            out.append("| %s | - | - | - | - | - | - | - | - | not run |" % s)
             continue
-        out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             s, fmt(c["bytes_per_conn"], 0), fmt(c["bytes_ratio"], 2, "x") if s != BASELINE else "1x",
             fmt(c["bytes_per_conn_initial"], 0),
             fmt(c["rss_before"] and c["rss_before"] / 1048576, 1, " MiB"),
             fmt(c["rss_after"] and c["rss_after"] / 1048576, 1, " MiB"),
-            fmt(c["settle_s"], 1, " s"), fmt(c["threads_after"], 0), cell_status(c)))
+            fmt(c["settle_s"], 1, " s"), fmt(c["threads_after"], 0),
+            fmt(c["idle_cpu_pct"], 1, "% of a core"), cell_status(c)))
     out.append("")
 
     problems = [s for s in run["samples"] if s["status"] != "ok"]
