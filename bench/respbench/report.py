@@ -70,8 +70,9 @@ def workload_ratio(cells, server, workload, field="cpu_ratio"):
 def evaluate_targets(cells, plan, servers):
     """[(target, {test: value}, verdict)] for targets whose server was run."""
     out = []
+    idle_ran = any(w == "idle" for (_, w, _) in cells)
     for tgt in TARGETS:
-        if tgt.server not in servers:
+        if tgt.server not in servers or (tgt.kind == "idle_bytes" and not idle_ran):
             continue
         if tgt.kind == "idle_bytes":
             cell = cells.get((tgt.server, "idle", "idle"))
@@ -358,14 +359,15 @@ def summary(run, cells, plan):
             v = workload_ratio(cells, s, w.key)
             row += "%11s" % (fmt(v, 2, "x") if v else "-")
         lines.append(row)
-    row = "%-18s" % "idle bytes/conn"
-    for s in servers:
-        if s == BASELINE:
-            continue
-        c = cells.get((s, "idle", "idle"))
-        row += "%11s" % (fmt(c and c["bytes_per_conn"], 0) if c else "-")
-    base = cells.get((BASELINE, "idle", "idle"))
-    lines.append(row + "   (redis %s)" % fmt(base and base["bytes_per_conn"], 0))
+    if any(w == "idle" for (_, w, _) in cells):
+        row = "%-18s" % "idle bytes/conn"
+        for s in servers:
+            if s == BASELINE:
+                continue
+            c = cells.get((s, "idle", "idle"))
+            row += "%11s" % (fmt(c and c["bytes_per_conn"], 0) if c else "-")
+        base = cells.get((BASELINE, "idle", "idle"))
+        lines.append(row + "   (redis %s)" % fmt(base and base["bytes_per_conn"], 0))
     verdicts = evaluate_targets(cells, plan, servers)
     if verdicts:
         met = sum(1 for _, _, v in verdicts if v == "met")
