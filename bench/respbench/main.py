@@ -140,6 +140,9 @@ def parse_args(argv):
                          "baseline); known: %s" % ", ".join(SPECS))
     ap.add_argument("--rounds", type=int, default=None,
                     help="interleaved rounds (default 3, quick 1)")
+    ap.add_argument("--max-minutes", type=float, default=None,
+                    help="start no further round that would end past this many minutes "
+                         "(rounds are only ever whole)")
     ap.add_argument("--out", default=None,
                     help="results folder (default bench/results, quick: bench/results/tmp/quick)")
     ap.add_argument("--respd", default=None,
@@ -203,6 +206,7 @@ class Runner:
         self.errors = []
         # (server, workload) pairs a one-client-at-a-time server broke on.
         self.broken = {}
+        self.rounds_done = 0
 
     def record(self, sample, expected_failure=False):
         self.samples.append(sample)
@@ -435,7 +439,15 @@ def main(argv=None):
                 respd_path = build_respd(args.output_base, tmp, progress)
         runner = Runner(args, respd_path, log_dir, progress)
         for rnd in range(1, plan.rounds + 1):
+            t_round = time.monotonic()
             runner.run_round(rnd)
+            runner.rounds_done = rnd
+            spent = time.monotonic() - started
+            if (args.max_minutes and rnd < plan.rounds
+                    and spent + (time.monotonic() - t_round) > args.max_minutes * 60):
+                progress.log("stopping after %d of %d rounds: another would pass "
+                             "--max-minutes %g" % (rnd, plan.rounds, args.max_minutes))
+                break
     except ServerError as e:
         progress.log("ERROR %s" % e)
         exit_status = 1
@@ -449,7 +461,7 @@ def main(argv=None):
     if runner.errors and exit_status == 0:
         exit_status = 1
     run = {"command": command, "machine": machine, "servers": args.servers,
-           "quick": args.quick, "rounds": plan.rounds,
+           "quick": args.quick, "rounds": runner.rounds_done,
            "duration_s": time.monotonic() - started, "samples": runner.samples,
            "errors": runner.errors, "exit_status": exit_status,
            "plan": {"workloads": [w.__dict__ for w in plan.workloads],

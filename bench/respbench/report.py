@@ -140,7 +140,7 @@ def markdown(run, cells, plan):
                  ("kernel", m["kernel"]), ("redis-server", m["redis"]),
                  ("load average at start", m["loadavg"]),
                  ("rounds", "%d; each test runs on every server in turn (%s; reversed "
-                  "on even rounds)" % (plan.rounds, " ".join(servers))),
+                  "on even rounds)" % (run["rounds"], " ".join(servers))),
                  ("duration", "%.1f min" % (run["duration_s"] / 60))):
         out.append("| %s | %s |" % (k, v))
     out.append("")
