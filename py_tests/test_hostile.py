@@ -56,6 +56,11 @@ def connected_clients(srv):
     return int(info.split("connected_clients:")[1].split("\r\n")[0]) - 1
 
 
+def client_list(srv):
+    with resp.RawClient(srv.host, srv.port) as c:
+        return c.call("CLIENT", "LIST").decode()
+
+
 def wait_clients(srv, limit, timeout=20):
     """Polls until at most `limit` other clients are connected; returns the count."""
     deadline = time.monotonic() + timeout
@@ -172,7 +177,8 @@ def test_connect_close_burst_leaks_nothing(server):
             s.close()
     assert served(srv, timeout=30)
     left = wait_clients(srv, base_clients)
-    assert left <= base_clients, "%d sessions still open after the burst (%d before)" % (left, base_clients)
+    assert left <= base_clients, "%d sessions still open after the burst (%d before); CLIENT LIST:\n%s" % (
+        left, base_clients, client_list(srv))
     if local:
         fds = wait_fds(srv, base_fds, timeout=15)
         assert fds <= base_fds, "fd leak: %d open before the burst, %d after" % (base_fds, fds)
