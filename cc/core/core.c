@@ -63,7 +63,8 @@ struct core *core_new(const struct core_config *cfg)
     c->cmdstats = calloc(commands_count(), sizeof(*c->cmdstats));
     if (c->cmdstats == NULL)
         goto fail;
-    c->store = store_new();
+    c->store = cfg->hash_seed != NULL ? store_new_seeded(cfg->hash_seed) : store_new();
+    c->cfg.hash_seed = NULL; /* not retained */
     if (c->store == NULL)
         goto fail;
     if (pthread_mutex_init(&c->registry_lock, NULL) != 0)

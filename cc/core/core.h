@@ -35,6 +35,10 @@ struct core_config {
     size_t output_limit;     /* per-client output hard limit, bytes; 0 = none */
     bool protected_mode;     /* refuse non-loopback clients without a password */
     const char *loglevel;    /* for CONFIG GET */
+    /* 16 bytes from a real random source (getrandom) keying the store's
+     * hash against flooding; read once by core_new. NULL: the store keys
+     * itself from the clock and addresses. */
+    const unsigned char *hash_seed;
 };
 
 struct core;

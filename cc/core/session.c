@@ -203,6 +203,19 @@ static void session_in_release(struct session *s)
     s->in_len = s->in_cap = 0;
 }
 
+/* Between requests the parser's argument array is dropped too, so a
+ * connection that goes idle holds nothing but the session itself (the
+ * engines budget 256 bytes per idle connection); the next request pays one
+ * small allocation. */
+static void session_parser_release(struct session *s)
+{
+    if (s->in_len > 0)
+        return;
+    resp_parser_destroy(&s->parser);
+    if (!(s->flags & SESSION_AUTHED))
+        resp_parser_set_unauthenticated(&s->parser, true);
+}
+
 /* Parses and runs requests from buf; *used receives how many leading bytes
  * are done with (the rest is an incomplete frame to keep). */
 static int session_run(struct session *s, const char *buf, size_t len,
@@ -277,7 +290,62 @@ int session_process(struct session *s)
         memmove(s->in, s->in + used, s->in_len - used);
         s->in_len -= (uint32_t)used;
     }
+    session_parser_release(s);
     return n;
+}
+
+/* Completes the buffered partial frame with bytes from buf, copying only
+ * as much as that frame needs (in growing chunks, since its end is unknown
+ * until parsed). Returns how many bytes of buf were used, with *ran set to
+ * the requests executed; the session's input buffer is empty afterwards
+ * unless all of buf went into a still-incomplete frame. */
+static size_t session_finish_partial(struct session *s, const char *buf,
+                                     size_t len, int *ran)
+{
+    size_t off = 0;
+    size_t chunk = 256;
+    *ran = 0;
+    while (off < len) {
+        size_t take = len - off < chunk ? len - off : chunk;
+        if (!session_in_grow(s, (size_t)s->in_len + take)) {
+            session_in_release(s);
+            session_fail_oom(s);
+            return len;
+        }
+        memcpy(s->in + s->in_len, buf + off, take);
+        s->in_len += (uint32_t)take;
+        off += take;
+        size_t consumed = 0;
+        enum resp_status st = resp_parse(&s->parser, s->in, s->in_len, &consumed);
+        if (st == RESP_MORE) {
+            if (consumed > 0) {
+                memmove(s->in, s->in + consumed, s->in_len - consumed);
+                s->in_len -= (uint32_t)consumed;
+            }
+            if (chunk < (1u << 20))
+                chunk *= 2;
+            continue;
+        }
+        if (st == RESP_ERROR) {
+            reply_error(&s->out, resp_parser_error(&s->parser));
+            s->flags |= SESSION_CLOSE;
+            session_in_release(s);
+            return len;
+        }
+        /* The frame ended `extra` bytes before the end of what was copied;
+         * those bytes are still in buf and are parsed from there. */
+        size_t extra = s->in_len - consumed;
+        int64_t clock_us = core_mono_us();
+        session_execute(s, resp_parser_argc(&s->parser),
+                        resp_parser_argv(&s->parser),
+                        resp_parser_argvlen(&s->parser), &clock_us);
+        if (s->out.overflow)
+            s->flags |= SESSION_CLOSE;
+        *ran = 1;
+        session_in_release(s);
+        return off - extra;
+    }
+    return len;
 }
 
 int session_feed(struct session *s, const char *buf, size_t len)
@@ -289,20 +357,20 @@ int session_feed(struct session *s, const char *buf, size_t len)
     if (s->flags & SESSION_CLOSE)
         return 0;
     session_touch(s);
+    int n = 0;
     if (s->in_len > 0) {
-        /* A frame is already partly buffered: it must be parsed from its
-         * start, so the new bytes join it. */
-        if (!session_in_grow(s, (size_t)s->in_len + len)) {
-            session_in_release(s);
-            session_fail_oom(s);
-            return 0;
+        size_t used = session_finish_partial(s, buf, len, &n);
+        if (s->in_len > 0 || (s->flags & SESSION_CLOSE)) {
+            if (s->flags & SESSION_CLOSE)
+                session_in_release(s);
+            session_parser_release(s);
+            return n;
         }
-        memcpy(s->in + s->in_len, buf, len);
-        s->in_len += (uint32_t)len;
-        return session_process(s);
+        buf += used;
+        len -= used;
     }
     size_t used = 0;
-    int n = session_run(s, buf, len, &used);
+    n += session_run(s, buf, len, &used);
     if (used < len) {
         if (!session_in_grow(s, len - used)) {
             session_fail_oom(s);
@@ -311,6 +379,7 @@ int session_feed(struct session *s, const char *buf, size_t len)
         memcpy(s->in, buf + used, len - used);
         s->in_len = (uint32_t)(len - used);
     }
+    session_parser_release(s);
     return n;
 }
 

@@ -6,10 +6,13 @@
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
+#include <malloc.h>
 #include <netinet/in.h>
 
 #include <initializer_list>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "cc/core/session.h"
 #include "cc/core/test_util.h"
@@ -172,6 +175,46 @@ TEST(Session, IdleSessionHoldsNoBuffers) {
     // Keep the struct small: the epoll/uring engines budget 256 bytes of
     // RSS per idle connection.
     EXPECT_LE(session_struct_size(), 192u);
+}
+
+// The whole heap cost of an idle connection that has served requests is
+// its session struct: no input, output or parser buffers stay behind.
+TEST(Session, IdleConnectionsHeapBudget) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    GTEST_SKIP() << "sanitizer allocators do not report through mallinfo2; "
+                    "the plain and ubsan builds run this test";
+#endif
+    Harness::Options o;
+    o.maxclients = 5000;
+    Harness h(o);
+    const int n = 2000;
+    std::vector<struct session *> conns;
+    conns.reserve(n);
+    std::string in = Cmd({"SET", "k", "v"}) + Cmd({"GET", "k"}) +
+                     Cmd({"MSET", "a", "1", "b", "2", "c", "3", "d", "4"}) + "PING\r\n";
+    std::string partial = Cmd({"GET", "k"});
+    size_t before = mallinfo2().uordblks;
+    for (int i = 0; i < n; i++) {
+        struct session *s = session_new(h.core(), 100 + i, nullptr, 0);
+        ASSERT_NE(s, nullptr);
+        session_feed(s, in.data(), in.size());
+        // Split a frame across two reads, then take every reply.
+        session_feed(s, partial.data(), 5);
+        session_feed(s, partial.data() + 5, partial.size() - 5);
+        size_t len;
+        while (session_out_peek(s, &len) != nullptr && len > 0)
+            session_out_consume(s, len);
+        ASSERT_EQ(session_buffer_bytes(s), 0u);
+        conns.push_back(s);
+    }
+    size_t after = mallinfo2().uordblks;
+    double per = static_cast<double>(after - before) / n;
+    // malloc's chunk for the struct: its size plus an 8-byte header,
+    // rounded up to 16.
+    double chunk = static_cast<double>((session_struct_size() + 8 + 15) / 16 * 16);
+    EXPECT_LE(per, chunk + 1.0) << "bytes per idle session " << per;
+    for (struct session *s : conns)
+        session_free(s);
 }
 
 TEST(Session, PartialOutputConsume) {
@@ -466,6 +509,74 @@ TEST(Session, DetachThenFree) {
     EXPECT_TRUE(session_want_close(s));
     EXPECT_EQ(session_buffer_bytes(s), 0u);
     session_free(s);
+}
+
+// Threaded engines run sessions of one core on many threads; tsan checks
+// the registry, statistics and store sharing.
+TEST(Session, ConcurrentSessionsShareOneCore) {
+    Harness main_conn;
+    const int threads = 4, per_thread = 500;
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; t++) {
+        pool.emplace_back([&main_conn, t] {
+            for (int round = 0; round < 5; round++) {
+                Harness h(main_conn);
+                std::string in;
+                for (int i = 0; i < per_thread / 5; i++)
+                    in += Cmd({"INCR", "counter"});
+                std::string out = h.Run(in);
+                EXPECT_EQ(out.size() > 0, true);
+                h.Run(Cmd({"CLIENT", "SETNAME", "t" + std::to_string(t)}));
+                std::string list = h.Run(Cmd({"CLIENT", "LIST"}));
+                EXPECT_NE(list.find("name=t" + std::to_string(t)), std::string::npos);
+                std::string info = h.Run(Cmd({"INFO"}));
+                EXPECT_NE(info.find("connected_clients:"), std::string::npos);
+                core_cron(main_conn.core());
+            }
+        });
+    }
+    for (auto &th : pool)
+        th.join();
+    EXPECT_EQ(main_conn.Run(Cmd({"GET", "counter"})),
+              "$4\r\n" + std::to_string(threads * per_thread) + "\r\n");
+    EXPECT_EQ(core_connected_clients(main_conn.core()), 1);
+    std::string stats = main_conn.Run(Cmd({"INFO", "commandstats"}));
+    EXPECT_NE(stats.find("cmdstat_incr:calls=" + std::to_string(threads * per_thread) + ","),
+              std::string::npos)
+        << stats;
+}
+
+// Arbitrary bytes, split arbitrarily, never crash a session: it answers or
+// asks to close.
+TEST(Session, RandomBytesNeverCrash) {
+    uint32_t seed = 12345;
+    auto next = [&seed] {
+        seed = seed * 1103515245u + 12345u;
+        return (seed >> 16) & 0x7fff;
+    };
+    const std::string pieces[] = {"*", "$", "\r\n", "3", "-1", "GET", "SET", "k", " ",
+                                  "\"", "'", "0", "99999999999", "PING", "\n", "*2",
+                                  "$3", "HELLO", "CLIENT", "LIST", "INFO", "x"};
+    for (int iter = 0; iter < 2000; iter++) {
+        Harness h;
+        std::string in;
+        int n = 1 + next() % 30;
+        for (int i = 0; i < n; i++) {
+            if (next() % 4 == 0)
+                in += static_cast<char>(next() & 0xff);
+            else
+                in += pieces[next() % (sizeof(pieces) / sizeof(pieces[0]))];
+        }
+        size_t pos = 0;
+        while (pos < in.size()) {
+            size_t take = 1 + next() % 8;
+            h.Run(in.substr(pos, take));
+            pos += take;
+        }
+        if (h.WantClose()) {
+            EXPECT_EQ(h.Run(Cmd({"PING"})), "");
+        }
+    }
 }
 
 }  // namespace
