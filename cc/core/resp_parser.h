@@ -63,33 +63,45 @@ void resp_parser_set_unauthenticated(struct resp_parser *p, bool on);
 /* Parses the request that starts at buf[0]. buf[0..len) must hold the frame
  * from its first byte; when RESP_MORE is returned, call again with the same
  * frame start and more bytes appended (the buffer may have moved): the parser
- * remembers how far it got and does not rescan.
+ * remembers how far it got and does not rescan. A parser serves one
+ * connection; different parsers may be used from different threads.
  *
- * RESP_DONE: *consumed is the frame's length; the request is in
- *   resp_parser_argc/argv/argvlen, valid until the next resp_parse or
- *   resp_parser_reset call and while buf is unchanged. Leading empty lines,
- *   empty inline requests and `*0` / `*-1` frames are consumed silently and
- *   never returned as a request (argc is always >= 1 on RESP_DONE).
+ * RESP_DONE: *consumed is the frame's length (plus any empty frames skipped
+ *   before it); the request is in resp_parser_argc/argv/argvlen, valid
+ *   until the next resp_parse or resp_parser_reset call and while buf is
+ *   unchanged. Leading empty lines, empty inline requests and `*0` / `*-1`
+ *   frames are consumed silently and never returned as a request (argc is
+ *   always >= 1 on RESP_DONE).
  * RESP_MORE: *consumed is how many leading bytes were fully skipped (empty
  *   lines, `*0`); the caller must drop them, so that the next call's buf
  *   starts at buf + *consumed of this one (the partial frame's first byte).
  * RESP_ERROR: the error is sticky; resp_parser_error() returns the reply
  *   line without "-" or CRLF, e.g. "ERR Protocol error: invalid bulk length".
+ *   *consumed counts only the empty frames before the bad one.
+ *
+ * Like Redis 7.0, the byte after a count line's CR and the two bytes after
+ * bulk data are skipped without being checked, and a NUL byte before the end
+ * of a line hides that end (Redis searches with strchr) until the line
+ * passes RESP_INLINE_MAX.
  */
 enum resp_status resp_parse(struct resp_parser *p, const char *buf, size_t len,
                             size_t *consumed);
 
+/* The request of the last RESP_DONE; 0 / NULL in any other state. */
 int resp_parser_argc(const struct resp_parser *p);
 const char *const *resp_parser_argv(const struct resp_parser *p);
 const size_t *resp_parser_argvlen(const struct resp_parser *p);
+/* The error reply text after RESP_ERROR, NULL before. Owned by p. */
 const char *resp_parser_error(const struct resp_parser *p);
 
-/* True when the parser holds no partial frame (it is between requests). */
+/* True when the parser holds no partial frame (it is between requests);
+ * false after an error. */
 bool resp_parser_idle(const struct resp_parser *p);
 
 /* Forgets any partial frame and releases argument arrays larger than a small
- * inline capacity, so an idle connection holds almost nothing. Keeps the
- * unauthenticated setting. Clears a sticky error. */
+ * capacity (4 arguments, 64 bytes), so an idle connection holds almost
+ * nothing; a session calls it when it goes idle. Keeps the unauthenticated
+ * setting. Clears a sticky error. */
 void resp_parser_reset(struct resp_parser *p);
 
 #ifdef __cplusplus
