@@ -329,8 +329,10 @@ static void cmd_hello(ARGS)
             return;
         core_set_client_name(s->core, s, copy);
     }
-    if (ver != 0)
+    if (ver != 0) {
         s->out.proto = (uint8_t)ver;
+        atomic_store_explicit(&s->resp, (uint8_t)ver, memory_order_relaxed);
+    }
     struct reply *r = out_of(s);
     reply_map(r, 7);
     reply_cstr(r, "server");

@@ -156,6 +156,7 @@ struct session {
     _Atomic uint8_t db;
     uint8_t flags;
     uint8_t peer_family;           /* AF_INET, AF_INET6, AF_UNIX or 0 */
+    _Atomic uint8_t resp;          /* out.proto, readable by CLIENT LIST */
     uint16_t peer_port;            /* host order */
     uint8_t peer_addr[16];
 };

@@ -312,6 +312,9 @@ TEST(CommandsServer, ClientListAndInfo) {
     EXPECT_EQ(info[0], '=');
     EXPECT_NE(info.find("txt:id="), std::string::npos);
     EXPECT_NE(info.find("resp=3\n"), std::string::npos);
+    // Other connections see its protocol too.
+    list = h.Run(Cmd({"CLIENT", "LIST", "ID", std::to_string(idb)}));
+    EXPECT_NE(list.find(" resp=3\n"), std::string::npos) << list;
     EXPECT_EQ(h.Run(Cmd({"CLIENT", "HELP"})).substr(0, 5), "*14\r\n");
 }
 

@@ -272,16 +272,16 @@ static bool core_client_line(struct core *c, struct session *self,
     unsigned cmd = atomic_load_explicit(&s->last_cmd, memory_order_relaxed);
     const char *cmdname = cmd == 0 ? "NULL" : commands_at(cmd - 1)->name;
     unsigned db = atomic_load_explicit(&s->db, memory_order_relaxed);
-    size_t qbuf = 0, qbuf_free = 0, obl = 0, omem = 0;
-    int proto = 2;
+    size_t qbuf = 0, qbuf_free = 0, rbs = 0, obl = 0, omem = 0;
+    int proto = atomic_load_explicit(&s->resp, memory_order_relaxed);
     if (s == self) {
         qbuf = s->in_len;
-        qbuf_free = s->in_cap - s->in_len;
+        qbuf_free = (size_t)s->in_cap - s->in_len;
+        rbs = s->in_cap;
         obl = reply_pending(&s->out);
         omem = s->out.cap;
-        proto = s->out.proto;
     }
-    size_t totmem = sizeof(*s) + s->in_cap + omem;
+    size_t totmem = sizeof(*s) + rbs + omem;
     for (;;) {
         size_t room = *cap - *len;
         int n = snprintf(*buf + *len, room,
@@ -293,8 +293,8 @@ static bool core_client_line(struct core *c, struct session *self,
                          "resp=%d\n",
                          (unsigned long long)s->id, addr, laddr, s->fd,
                          s->name != NULL ? s->name : "", (long long)age,
-                         (long long)idle, db, qbuf, qbuf_free, (size_t)s->in_cap,
-                         qbuf, obl, totmem, cmdname, proto);
+                         (long long)idle, db, qbuf, qbuf_free, rbs, qbuf, obl,
+                         totmem, cmdname, proto);
         if (n < 0)
             return false;
         if ((size_t)n < room) {

@@ -110,6 +110,7 @@ struct session *session_new(struct core *core, int fd,
     s->fd = fd;
     resp_parser_init(&s->parser);
     reply_init(&s->out, cfg->output_limit);
+    atomic_init(&s->resp, 2);
     int64_t now = store_now_ms(core_store(core));
     /* Seconds relative to the core's start keep the struct small; the
      * clamp only matters for clocks set decades apart in tests. */
