@@ -38,9 +38,7 @@ enum main_engine_id {
     MAIN_ENGINE_THREADS,
     MAIN_ENGINE_POLL,
     MAIN_ENGINE_EPOLL,
-#ifdef RESPD_HAVE_URING
     MAIN_ENGINE_URING,
-#endif
     MAIN_ENGINE_COUNT,
 };
 
@@ -49,9 +47,7 @@ static const struct engine *const main_engines[MAIN_ENGINE_COUNT] = {
     [MAIN_ENGINE_THREADS] = &engine_threads,
     [MAIN_ENGINE_POLL] = &engine_poll,
     [MAIN_ENGINE_EPOLL] = &engine_epoll,
-#ifdef RESPD_HAVE_URING
     [MAIN_ENGINE_URING] = &engine_uring,
-#endif
 };
 
 enum main_opt {
