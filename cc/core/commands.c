@@ -1582,7 +1582,7 @@ static void reply_command_flags(struct reply *r, uint32_t flags)
         {CMD_DENYOOM, "denyoom"}, {CMD_ADMIN, "admin"},
         {CMD_NOSCRIPT, "noscript"}, {CMD_LOADING, "loading"},
         {CMD_STALE, "stale"},     {CMD_FAST, "fast"},
-        {CMD_NOAUTH, "no_auth"},  {CMD_SENTINEL, "sentinel"},
+        {CMD_NOAUTH, "no_auth"},  {CMD_ALLOW_BUSY, "allow_busy"},
     };
     size_t n = 0;
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -1593,10 +1593,15 @@ static void reply_command_flags(struct reply *r, uint32_t flags)
             reply_simple(r, names[i].name);
 }
 
-static void reply_acl_categories(struct reply *r, const char *acl)
+/* Replies a set of the space-separated words in text: simple strings with
+ * `prefix` (ACL categories, flags) or bulk strings (tips). */
+static void reply_word_set(struct reply *r, const char *text, const char *prefix,
+                           bool simple)
 {
+    if (text == NULL)
+        text = "";
     size_t n = 0;
-    for (const char *p = acl; *p != '\0';) {
+    for (const char *p = text; *p != '\0';) {
         while (*p == ' ')
             p++;
         if (*p == '\0')
@@ -1606,7 +1611,7 @@ static void reply_acl_categories(struct reply *r, const char *acl)
             p++;
     }
     reply_set(r, n);
-    for (const char *p = acl; *p != '\0';) {
+    for (const char *p = text; *p != '\0';) {
         while (*p == ' ')
             p++;
         if (*p == '\0')
@@ -1614,10 +1619,12 @@ static void reply_acl_categories(struct reply *r, const char *acl)
         const char *e = p;
         while (*e != '\0' && *e != ' ')
             e++;
-        char buf[64];
-        int len = snprintf(buf, sizeof(buf), "@%.*s", (int)(e - p), p);
-        if (len > 0)
+        char buf[96];
+        int len = snprintf(buf, sizeof(buf), "%s%.*s", prefix, (int)(e - p), p);
+        if (len > 0 && simple)
             reply_simple(r, buf);
+        else if (len > 0)
+            reply_bulk(r, buf, (size_t)len);
         p = e;
     }
 }
@@ -1630,12 +1637,16 @@ static void reply_key_specs(struct reply *r, const struct command *cmd)
         return;
     }
     reply_set(r, 1);
-    reply_map(r, 3);
+    reply_map(r, cmd->key_notes != NULL ? 4 : 3);
+    if (cmd->key_notes != NULL) {
+        reply_cstr(r, "notes");
+        reply_cstr(r, cmd->key_notes);
+    }
     reply_cstr(r, "flags");
-    bool write = (cmd->flags & CMD_WRITE) != 0;
-    reply_set(r, 2);
-    reply_simple(r, write ? "RW" : "RO");
-    reply_simple(r, write ? "update" : "access");
+    if (cmd->key_flags != NULL)
+        reply_word_set(r, cmd->key_flags, "", true);
+    else
+        reply_word_set(r, (cmd->flags & CMD_WRITE) ? "RW update" : "RO access", "", true);
     reply_cstr(r, "begin_search");
     reply_map(r, 2);
     reply_cstr(r, "type");
@@ -1667,8 +1678,8 @@ static void reply_command_info(struct reply *r, const struct command *cmd)
     reply_int(r, cmd->first_key);
     reply_int(r, cmd->last_key);
     reply_int(r, cmd->key_step);
-    reply_acl_categories(r, cmd->acl != NULL ? cmd->acl : "");
-    reply_set(r, 0);
+    reply_word_set(r, cmd->acl, "@", true);
+    reply_word_set(r, cmd->tips, "", false);
     reply_key_specs(r, cmd);
     const struct command *subs[16];
     size_t nsub = subcommands_of(cmd, subs, 16);
@@ -1864,6 +1875,18 @@ static void reply_command_docs(struct reply *r, const struct command *cmd)
     }
 }
 
+/* COMMAND INFO/DOCS also take "container|subcommand" names. */
+static const struct command *lookup_any(const char *name, size_t len)
+{
+    const char *bar = memchr(name, '|', len);
+    if (bar == NULL)
+        return commands_lookup(name, len);
+    const struct command *parent = commands_lookup(name, (size_t)(bar - name));
+    if (parent == NULL || !(parent->flags & CMD_CONTAINER))
+        return NULL;
+    return commands_lookup_sub(parent, bar + 1, len - (size_t)(bar - name) - 1);
+}
+
 static size_t top_level_count(void)
 {
     size_t n = 0;
@@ -1897,7 +1920,7 @@ static void cmd_command_info(ARGS)
     }
     reply_array(r, (size_t)argc - 2);
     for (int i = 2; i < argc; i++) {
-        const struct command *c = commands_lookup(argv[i], argvlen[i]);
+        const struct command *c = lookup_any(argv[i], argvlen[i]);
         if (c == NULL)
             reply_null(r);
         else
@@ -1921,10 +1944,10 @@ static void cmd_command_docs(ARGS)
     }
     size_t found = 0;
     for (int i = 2; i < argc; i++)
-        found += commands_lookup(argv[i], argvlen[i]) != NULL;
+        found += lookup_any(argv[i], argvlen[i]) != NULL;
     reply_map(r, found);
     for (int i = 2; i < argc; i++) {
-        const struct command *c = commands_lookup(argv[i], argvlen[i]);
+        const struct command *c = lookup_any(argv[i], argvlen[i]);
         if (c == NULL)
             continue;
         reply_cstr(r, c->name);
@@ -1992,28 +2015,27 @@ static void cmd_command_help(ARGS)
 
 static const struct command command_table[] = {
     {.name = "ping", .proc = cmd_ping, .arity = -1,
-     .flags = CMD_FAST | CMD_SENTINEL, .group = "connection",
+     .flags = CMD_FAST, .group = "connection",
      .summary = "Ping the server", .since = "1.0.0", .complexity = "O(1)",
-     .acl = "fast connection", .args = "?message:string"},
-    {.name = "echo", .proc = cmd_echo, .arity = 2, .flags = CMD_FAST,
+     .acl = "fast connection", .args = "?message:string",
+     .tips = "request_policy:all_shards response_policy:all_succeeded"},
+    {.name = "echo", .proc = cmd_echo, .arity = 2, .flags = CMD_LOADING | CMD_STALE | CMD_FAST,
      .group = "connection", .summary = "Echo the given string",
      .since = "1.0.0", .complexity = "O(1)", .acl = "fast connection",
      .args = "message:string"},
     {.name = "quit", .proc = cmd_quit, .arity = -1,
-     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NOAUTH,
+     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NOAUTH | CMD_ALLOW_BUSY,
      .group = "connection", .summary = "Close the connection",
      .since = "1.0.0", .complexity = "O(1)", .acl = "fast connection"},
     {.name = "hello", .proc = cmd_hello, .arity = -1,
-     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NOAUTH |
-              CMD_SENTINEL,
+     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NOAUTH | CMD_ALLOW_BUSY,
      .group = "connection", .summary = "Handshake with Redis",
      .since = "6.0.0", .complexity = "O(1)", .acl = "fast connection",
      .args = "?arguments{protover:integer "
              "?AUTH=username_password{username:string password:string} "
              "?SETNAME=clientname:string}"},
     {.name = "auth", .proc = cmd_auth, .arity = -2,
-     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NOAUTH |
-              CMD_SENTINEL,
+     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NOAUTH | CMD_ALLOW_BUSY,
      .group = "connection", .summary = "Authenticate to the server",
      .since = "1.0.0", .complexity = "O(N) where N is the number of passwords defined for the user",
      .acl = "fast connection", .args = "?username:string password:string"},
@@ -2026,108 +2048,132 @@ static const struct command command_table[] = {
      .flags = CMD_READONLY | CMD_FAST, .first_key = 1, .last_key = 1,
      .key_step = 1, .group = "string", .summary = "Get the value of a key",
      .since = "1.0.0", .complexity = "O(1)", .acl = "read string fast",
-     .args = "key:key"},
+     .args = "key:key",
+     .key_flags = "RO access"},
     {.name = "set", .proc = cmd_set, .arity = -3,
      .flags = CMD_WRITE | CMD_DENYOOM, .first_key = 1, .last_key = 1,
      .key_step = 1, .group = "string",
      .summary = "Set the string value of a key", .since = "1.0.0",
      .complexity = "O(1)", .acl = "write string slow",
      .args = "key:key value:string ?condition(NX|XX) ?GET ?" EXPIRATION
-             "|KEEPTTL)"},
+             "|KEEPTTL)",
+     .key_flags = "RW access update variable_flags",
+     .key_notes = "RW and ACCESS due to the optional `GET` argument"},
     {.name = "setnx", .proc = cmd_setnx, .arity = 3,
      .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST, .first_key = 1,
      .last_key = 1, .key_step = 1, .group = "string",
      .summary = "Set the value of a key, only if the key does not exist",
      .since = "1.0.0", .complexity = "O(1)", .acl = "write string fast",
-     .args = "key:key value:string"},
+     .args = "key:key value:string",
+     .key_flags = "OW insert"},
     {.name = "setex", .proc = cmd_setex, .arity = 4,
      .flags = CMD_WRITE | CMD_DENYOOM, .first_key = 1, .last_key = 1,
      .key_step = 1, .group = "string",
      .summary = "Set the value and expiration of a key", .since = "2.0.0",
      .complexity = "O(1)", .acl = "write string slow",
-     .args = "key:key seconds:integer value:string"},
+     .args = "key:key seconds:integer value:string",
+     .key_flags = "OW update"},
     {.name = "psetex", .proc = cmd_psetex, .arity = 4,
      .flags = CMD_WRITE | CMD_DENYOOM, .first_key = 1, .last_key = 1,
      .key_step = 1, .group = "string",
      .summary = "Set the value and expiration in milliseconds of a key",
      .since = "2.6.0", .complexity = "O(1)", .acl = "write string slow",
-     .args = "key:key milliseconds:integer value:string"},
+     .args = "key:key milliseconds:integer value:string",
+     .key_flags = "OW update"},
     {.name = "getset", .proc = cmd_getset, .arity = 3,
      .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST, .first_key = 1,
      .last_key = 1, .key_step = 1, .group = "string",
      .summary = "Set the string value of a key and return its old value",
      .since = "1.0.0", .complexity = "O(1)", .acl = "write string fast",
-     .args = "key:key value:string"},
+     .args = "key:key value:string",
+     .key_flags = "RW access update"},
     {.name = "getdel", .proc = cmd_getdel, .arity = 2,
      .flags = CMD_WRITE | CMD_FAST, .first_key = 1, .last_key = 1,
      .key_step = 1, .group = "string",
      .summary = "Get the value of a key and delete the key", .since = "6.2.0",
-     .complexity = "O(1)", .acl = "write string fast", .args = "key:key"},
+     .complexity = "O(1)", .acl = "write string fast", .args = "key:key",
+     .key_flags = "RW access delete"},
     {.name = "getex", .proc = cmd_getex, .arity = -2,
      .flags = CMD_WRITE | CMD_FAST, .first_key = 1, .last_key = 1,
      .key_step = 1, .group = "string",
      .summary = "Get the value of a key and optionally set its expiration",
      .since = "6.2.0", .complexity = "O(1)", .acl = "write string fast",
-     .args = "key:key ?" EXPIRATION "|PERSIST)"},
+     .args = "key:key ?" EXPIRATION "|PERSIST)",
+     .key_flags = "RW access update",
+     .key_notes = "RW and UPDATE because it changes the TTL"},
     {.name = "append", .proc = cmd_append, .arity = 3,
      .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST, .first_key = 1,
      .last_key = 1, .key_step = 1, .group = "string",
      .summary = "Append a value to a key", .since = "2.0.0",
      .complexity = "O(1)", .acl = "write string fast",
-     .args = "key:key value:string"},
+     .args = "key:key value:string",
+     .key_flags = "RW insert"},
     {.name = "strlen", .proc = cmd_strlen, .arity = 2,
      .flags = CMD_READONLY | CMD_FAST, .first_key = 1, .last_key = 1,
      .key_step = 1, .group = "string",
      .summary = "Get the length of the value stored in a key",
      .since = "2.2.0", .complexity = "O(1)", .acl = "read string fast",
-     .args = "key:key"},
+     .args = "key:key",
+     .key_flags = "RO"},
     {.name = "mget", .proc = cmd_mget, .arity = -2,
      .flags = CMD_READONLY | CMD_FAST, .first_key = 1, .last_key = -1,
      .key_step = 1, .group = "string",
      .summary = "Get the values of all the given keys", .since = "1.0.0",
      .complexity = "O(N) where N is the number of keys to retrieve.",
-     .acl = "read string fast", .args = "+key:key"},
+     .acl = "read string fast", .args = "+key:key",
+     .tips = "request_policy:multi_shard",
+     .key_flags = "RO access"},
     {.name = "mset", .proc = cmd_mset, .arity = -3,
      .flags = CMD_WRITE | CMD_DENYOOM, .first_key = 1, .last_key = -1,
      .key_step = 2, .group = "string",
      .summary = "Set multiple keys to multiple values", .since = "1.0.1",
      .complexity = "O(N) where N is the number of keys to set.",
-     .acl = "write string slow", .args = "+data{key:key value:string}"},
+     .acl = "write string slow", .args = "+data{key:key value:string}",
+     .tips = "request_policy:multi_shard response_policy:all_succeeded",
+     .key_flags = "OW update"},
     {.name = "msetnx", .proc = cmd_msetnx, .arity = -3,
      .flags = CMD_WRITE | CMD_DENYOOM, .first_key = 1, .last_key = -1,
      .key_step = 2, .group = "string",
      .summary = "Set multiple keys to multiple values, only if none of the keys exist",
      .since = "1.0.1", .complexity = "O(N) where N is the number of keys to set.",
-     .acl = "write string slow", .args = "+data{key:key value:string}"},
+     .acl = "write string slow", .args = "+data{key:key value:string}",
+     .tips = "request_policy:multi_shard response_policy:agg_min",
+     .key_flags = "OW insert"},
     {.name = "incr", .proc = cmd_incr, .arity = 2,
      .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST, .first_key = 1,
      .last_key = 1, .key_step = 1, .group = "string",
      .summary = "Increment the integer value of a key by one",
      .since = "1.0.0", .complexity = "O(1)", .acl = "write string fast",
-     .args = "key:key"},
+     .args = "key:key",
+     .key_flags = "RW access update"},
     {.name = "decr", .proc = cmd_decr, .arity = 2,
      .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST, .first_key = 1,
      .last_key = 1, .key_step = 1, .group = "string",
      .summary = "Decrement the integer value of a key by one",
      .since = "1.0.0", .complexity = "O(1)", .acl = "write string fast",
-     .args = "key:key"},
+     .args = "key:key",
+     .key_flags = "RW access update"},
     {.name = "incrby", .proc = cmd_incrby, .arity = 3,
      .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST, .first_key = 1,
      .last_key = 1, .key_step = 1, .group = "string",
      .summary = "Increment the integer value of a key by the given amount",
      .since = "1.0.0", .complexity = "O(1)", .acl = "write string fast",
-     .args = "key:key increment:integer"},
+     .args = "key:key increment:integer",
+     .key_flags = "RW access update"},
     {.name = "decrby", .proc = cmd_decrby, .arity = 3,
      .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST, .first_key = 1,
      .last_key = 1, .key_step = 1, .group = "string",
      .summary = "Decrement the integer value of a key by the given number",
      .since = "1.0.0", .complexity = "O(1)", .acl = "write string fast",
-     .args = "key:key decrement:integer"},
+     .args = "key:key decrement:integer",
+     .key_flags = "RW access update"},
     {.name = "del", .proc = cmd_del, .arity = -2, .flags = CMD_WRITE,
      .first_key = 1, .last_key = -1, .key_step = 1, .group = "generic",
      .summary = "Delete a key", .since = "1.0.0",
      .complexity = "O(N) where N is the number of keys that will be removed.",
-     .acl = "keyspace write slow", .args = "+key:key"},
+     .acl = "keyspace write slow", .args = "+key:key",
+     .tips = "request_policy:multi_shard response_policy:agg_sum",
+     .key_flags = "RM delete"},
     {.name = "unlink", .proc = cmd_del, .arity = -2,
      .flags = CMD_WRITE | CMD_FAST, .first_key = 1, .last_key = -1,
      .key_step = 1, .group = "generic",
@@ -2135,103 +2181,126 @@ static const struct command command_table[] = {
                 "is just as DEL, but non blocking.",
      .since = "4.0.0",
      .complexity = "O(1) for each key removed regardless of its size.",
-     .acl = "keyspace write fast", .args = "+key:key"},
+     .acl = "keyspace write fast", .args = "+key:key",
+     .tips = "request_policy:multi_shard response_policy:agg_sum",
+     .key_flags = "RM delete"},
     {.name = "exists", .proc = cmd_exists, .arity = -2,
      .flags = CMD_READONLY | CMD_FAST, .first_key = 1, .last_key = -1,
      .key_step = 1, .group = "generic",
      .summary = "Determine if a key exists", .since = "1.0.0",
      .complexity = "O(N) where N is the number of keys to check.",
-     .acl = "keyspace read fast", .args = "+key:key"},
+     .acl = "keyspace read fast", .args = "+key:key",
+     .tips = "request_policy:multi_shard response_policy:agg_sum",
+     .key_flags = "RO"},
     {.name = "type", .proc = cmd_type, .arity = 2,
      .flags = CMD_READONLY | CMD_FAST, .first_key = 1, .last_key = 1,
      .key_step = 1, .group = "generic",
      .summary = "Determine the type stored at key", .since = "1.0.0",
-     .complexity = "O(1)", .acl = "keyspace read fast", .args = "key:key"},
+     .complexity = "O(1)", .acl = "keyspace read fast", .args = "key:key",
+     .key_flags = "RO"},
     {.name = "keys", .proc = cmd_keys, .arity = 2, .flags = CMD_READONLY,
      .group = "generic", .summary = "Find all keys matching the given pattern",
      .since = "1.0.0",
      .complexity = "O(N) with N being the number of keys in the database",
-     .acl = "keyspace read slow dangerous", .args = "pattern:pattern"},
+     .acl = "keyspace read slow dangerous", .args = "pattern:pattern",
+     .tips = "request_policy:all_shards nondeterministic_output_order"},
     {.name = "scan", .proc = cmd_scan, .arity = -2, .flags = CMD_READONLY,
      .group = "generic", .summary = "Incrementally iterate the keys space",
      .since = "2.8.0",
      .complexity = "O(1) for every call. O(N) for a complete iteration.",
      .acl = "keyspace read slow",
      .args = "cursor:integer ?MATCH=pattern:pattern ?COUNT=count:integer "
-             "?TYPE=type:string"},
+             "?TYPE=type:string",
+     .tips = "nondeterministic_output request_policy:special"},
     {.name = "randomkey", .proc = cmd_randomkey, .arity = 1,
      .flags = CMD_READONLY, .group = "generic",
      .summary = "Return a random key from the keyspace", .since = "1.0.0",
-     .complexity = "O(1)", .acl = "keyspace read slow"},
+     .complexity = "O(1)", .acl = "keyspace read slow",
+     .tips = "request_policy:all_shards nondeterministic_output"},
     {.name = "dbsize", .proc = cmd_dbsize, .arity = 1,
      .flags = CMD_READONLY | CMD_FAST, .group = "server",
      .summary = "Return the number of keys in the selected database",
-     .since = "1.0.0", .complexity = "O(1)", .acl = "keyspace read fast"},
+     .since = "1.0.0", .complexity = "O(1)", .acl = "keyspace read fast",
+     .tips = "request_policy:all_shards response_policy:agg_sum"},
     {.name = "flushdb", .proc = cmd_flushdb, .arity = -1, .flags = CMD_WRITE,
      .group = "server", .summary = "Remove all keys from the current database",
      .since = "1.0.0",
      .complexity = "O(N) where N is the number of keys in the selected database",
-     .acl = "keyspace write slow dangerous", .args = "?flush-type(ASYNC|SYNC)"},
+     .acl = "keyspace write slow dangerous", .args = "?flush-type(ASYNC|SYNC)",
+     .tips = "request_policy:all_shards response_policy:all_succeeded"},
     {.name = "flushall", .proc = cmd_flushall, .arity = -1, .flags = CMD_WRITE,
      .group = "server", .summary = "Remove all keys from all databases",
      .since = "1.0.0",
      .complexity = "O(N) where N is the total number of keys in all databases",
-     .acl = "keyspace write slow dangerous", .args = "?flush-type(ASYNC|SYNC)"},
+     .acl = "keyspace write slow dangerous", .args = "?flush-type(ASYNC|SYNC)",
+     .tips = "request_policy:all_shards response_policy:all_succeeded"},
     {.name = "expire", .proc = cmd_expire, .arity = -3,
      .flags = CMD_WRITE | CMD_FAST, .first_key = 1, .last_key = 1,
      .key_step = 1, .group = "generic",
      .summary = "Set a key's time to live in seconds", .since = "1.0.0",
      .complexity = "O(1)", .acl = "keyspace write fast",
-     .args = "key:key seconds:integer " EXPIRE_ONEOF},
+     .args = "key:key seconds:integer " EXPIRE_ONEOF,
+     .key_flags = "RW update"},
     {.name = "pexpire", .proc = cmd_pexpire, .arity = -3,
      .flags = CMD_WRITE | CMD_FAST, .first_key = 1, .last_key = 1,
      .key_step = 1, .group = "generic",
      .summary = "Set a key's time to live in milliseconds", .since = "2.6.0",
      .complexity = "O(1)", .acl = "keyspace write fast",
-     .args = "key:key milliseconds:integer " EXPIRE_ONEOF},
+     .args = "key:key milliseconds:integer " EXPIRE_ONEOF,
+     .key_flags = "RW update"},
     {.name = "expireat", .proc = cmd_expireat, .arity = -3,
      .flags = CMD_WRITE | CMD_FAST, .first_key = 1, .last_key = 1,
      .key_step = 1, .group = "generic",
      .summary = "Set the expiration for a key as a UNIX timestamp",
      .since = "1.2.0", .complexity = "O(1)", .acl = "keyspace write fast",
-     .args = "key:key unix-time-seconds:unix-time " EXPIRE_ONEOF},
+     .args = "key:key unix-time-seconds:unix-time " EXPIRE_ONEOF,
+     .key_flags = "RW update"},
     {.name = "pexpireat", .proc = cmd_pexpireat, .arity = -3,
      .flags = CMD_WRITE | CMD_FAST, .first_key = 1, .last_key = 1,
      .key_step = 1, .group = "generic",
      .summary = "Set the expiration for a key as a UNIX timestamp specified "
                 "in milliseconds",
      .since = "2.6.0", .complexity = "O(1)", .acl = "keyspace write fast",
-     .args = "key:key unix-time-milliseconds:unix-time " EXPIRE_ONEOF},
+     .args = "key:key unix-time-milliseconds:unix-time " EXPIRE_ONEOF,
+     .key_flags = "RW update"},
     {.name = "ttl", .proc = cmd_ttl, .arity = 2,
      .flags = CMD_READONLY | CMD_FAST, .first_key = 1, .last_key = 1,
      .key_step = 1, .group = "generic",
      .summary = "Get the time to live for a key in seconds", .since = "1.0.0",
-     .complexity = "O(1)", .acl = "keyspace read fast", .args = "key:key"},
+     .complexity = "O(1)", .acl = "keyspace read fast", .args = "key:key",
+     .tips = "nondeterministic_output",
+     .key_flags = "RO access"},
     {.name = "pttl", .proc = cmd_pttl, .arity = 2,
      .flags = CMD_READONLY | CMD_FAST, .first_key = 1, .last_key = 1,
      .key_step = 1, .group = "generic",
      .summary = "Get the time to live for a key in milliseconds",
      .since = "2.6.0", .complexity = "O(1)", .acl = "keyspace read fast",
-     .args = "key:key"},
+     .args = "key:key",
+     .tips = "nondeterministic_output",
+     .key_flags = "RO access"},
     {.name = "persist", .proc = cmd_persist, .arity = 2,
      .flags = CMD_WRITE | CMD_FAST, .first_key = 1, .last_key = 1,
      .key_step = 1, .group = "generic",
      .summary = "Remove the expiration from a key", .since = "2.2.0",
-     .complexity = "O(1)", .acl = "keyspace write fast", .args = "key:key"},
+     .complexity = "O(1)", .acl = "keyspace write fast", .args = "key:key",
+     .key_flags = "RW update"},
     {.name = "time", .proc = cmd_time, .arity = 1,
      .flags = CMD_LOADING | CMD_STALE | CMD_FAST, .group = "server",
      .summary = "Return the current server time", .since = "2.6.0",
-     .complexity = "O(1)", .acl = "fast"},
+     .complexity = "O(1)", .acl = "fast",
+     .tips = "nondeterministic_output"},
     {.name = "info", .proc = cmd_info, .arity = -1,
-     .flags = CMD_LOADING | CMD_STALE | CMD_SENTINEL, .group = "server",
+     .flags = CMD_LOADING | CMD_STALE, .group = "server",
      .summary = "Get information and statistics about the server",
      .since = "1.0.0", .complexity = "O(1)", .acl = "slow dangerous",
-     .args = "?+section:string"},
+     .args = "?+section:string",
+     .tips = "nondeterministic_output request_policy:all_shards response_policy:special"},
     {.name = "command", .proc = cmd_command, .arity = -1,
      .flags = CMD_CONTAINER | CMD_LOADING | CMD_STALE, .group = "server",
      .summary = "Get array of Redis command details", .since = "2.8.13",
      .complexity = "O(N) where N is the total number of Redis commands",
-     .acl = "slow connection"},
+     .acl = "slow connection",
+     .tips = "nondeterministic_output_order"},
     {.name = "command|count", .proc = cmd_command_count, .arity = 2,
      .flags = CMD_LOADING | CMD_STALE, .group = "server",
      .summary = "Get total number of Redis commands", .since = "2.8.13",
@@ -2242,19 +2311,22 @@ static const struct command command_table[] = {
                 "argument is given.",
      .since = "2.8.13",
      .complexity = "O(N) where N is the number of commands to look up",
-     .acl = "slow connection", .args = "?+command-name:string"},
+     .acl = "slow connection", .args = "?+command-name:string",
+     .tips = "nondeterministic_output_order"},
     {.name = "command|docs", .proc = cmd_command_docs, .arity = -2,
      .flags = CMD_LOADING | CMD_STALE, .group = "server",
      .summary = "Get array of specific Redis command documentation",
      .since = "7.0.0",
      .complexity = "O(N) where N is the number of commands to look up",
-     .acl = "slow connection", .args = "?+command-name:string"},
+     .acl = "slow connection", .args = "?+command-name:string",
+     .tips = "nondeterministic_output_order"},
     {.name = "command|list", .proc = cmd_command_list, .arity = -2,
      .flags = CMD_LOADING | CMD_STALE, .group = "server",
      .summary = "Get an array of Redis command names", .since = "7.0.0",
      .complexity = "O(N) where N is the total number of Redis commands",
      .acl = "slow connection",
-     .args = "?FILTERBY=filterby(PATTERN=pattern:pattern)"},
+     .args = "?FILTERBY=filterby(PATTERN=pattern:pattern)",
+     .tips = "nondeterministic_output_order"},
     {.name = "command|help", .proc = cmd_command_help, .arity = 2,
      .flags = CMD_LOADING | CMD_STALE, .group = "server",
      .summary = "Show helpful text about the different subcommands",
@@ -2298,11 +2370,13 @@ static const struct command command_table[] = {
      .complexity = "O(N) where N is the number of client connections",
      .acl = "admin slow dangerous connection",
      .args = "?TYPE=client-type(NORMAL|MASTER|REPLICA|PUBSUB) "
-             "?ID=client-id{+client-id:integer}"},
+             "?ID=client-id{+client-id:integer}",
+     .tips = "nondeterministic_output"},
     {.name = "client|info", .proc = cmd_client_info, .arity = 2,
      .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE, .group = "connection",
      .summary = "Returns information about the current client connection.",
-     .since = "6.2.0", .complexity = "O(1)", .acl = "slow connection"},
+     .since = "6.2.0", .complexity = "O(1)", .acl = "slow connection",
+     .tips = "nondeterministic_output"},
     {.name = "client|help", .proc = cmd_client_help, .arity = 2,
      .flags = CMD_LOADING | CMD_STALE, .group = "connection",
      .summary = "Show helpful text about the different subcommands",

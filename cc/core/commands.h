@@ -37,7 +37,7 @@ enum command_flags {
     CMD_NOSCRIPT = 1 << 7,
     CMD_ADMIN = 1 << 8,
     CMD_DENYOOM = 1 << 9,
-    CMD_SENTINEL = 1 << 10,
+    CMD_ALLOW_BUSY = 1 << 10,
 };
 
 struct command {
@@ -52,6 +52,9 @@ struct command {
     const char *complexity;
     const char *acl;        /* space-separated ACL categories, without '@' */
     const char *args;       /* argument grammar for COMMAND DOCS, see commands.c */
+    const char *tips;       /* space-separated COMMAND INFO tips, or NULL */
+    const char *key_flags;  /* space-separated key-spec flags, or NULL */
+    const char *key_notes;  /* key-spec notes, or NULL */
 };
 
 /* Number of entries in the table (top-level commands and subcommands); a
