@@ -315,7 +315,12 @@ static void cmd_hello(ARGS)
         reply_error(out_of(s), SHARED_WRONGPASS);
         return;
     }
+    /* Redis 7.0 validates the name before insisting on authentication. */
+    char *copy = NULL;
+    if (name >= 0 && !client_name_check(s, argv[name], argvlen[name], &copy))
+        return;
     if (!(s->flags & SESSION_AUTHED)) {
+        free(copy);
         reply_error(out_of(s),
                     "NOAUTH HELLO must be called with the client already "
                     "authenticated, otherwise the HELLO AUTH <user> <pass> "
@@ -323,12 +328,8 @@ static void cmd_hello(ARGS)
                     "the RESP protocol version at the same time");
         return;
     }
-    if (name >= 0) {
-        char *copy;
-        if (!client_name_check(s, argv[name], argvlen[name], &copy))
-            return;
+    if (name >= 0)
         core_set_client_name(s->core, s, copy);
-    }
     if (ver != 0) {
         s->out.proto = (uint8_t)ver;
         atomic_store_explicit(&s->resp, (uint8_t)ver, memory_order_relaxed);

@@ -379,6 +379,16 @@ TEST(Session, AuthFlow) {
               "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
     EXPECT_EQ(h4.Run(Cmd({"HELLO", "3", "AUTH", "default"})),
               "-ERR Syntax error in HELLO option 'AUTH'\r\n");
+    // Redis 7.0's order: AUTH first, then the name is validated, and only
+    // then is authentication required.
+    Harness h5(h);
+    EXPECT_EQ(h5.Run(Cmd({"HELLO", "3", "SETNAME", "a b"})),
+              "-ERR Client names cannot contain spaces, newlines or special "
+              "characters.\r\n");
+    EXPECT_EQ(h5.Run(Cmd({"HELLO", "3", "AUTH", "default", "secret", "SETNAME", "a b"})),
+              "-ERR Client names cannot contain spaces, newlines or special "
+              "characters.\r\n");
+    EXPECT_EQ(h5.Run(Cmd({"CLIENT", "GETNAME"})), "$-1\r\n");
     // QUIT works before authentication.
     EXPECT_EQ(h4.Run(Cmd({"QUIT"})), "+OK\r\n");
     EXPECT_TRUE(h4.WantClose());
