@@ -107,19 +107,43 @@ def machine_info():
     }
 
 
-def build_respd(output_base, dest_dir, progress):
-    """Opt build of //cc/servers:respd; copies the binary into dest_dir so a
-    teammate's concurrent build cannot swap it mid-run. Returns its path."""
+def export_commit(rev, progress):
+    """Exports the tree of git revision `rev` (git archive) into a fixed
+    directory, so a build sees exactly that commit and none of the working
+    tree's uncommitted edits. Returns (directory, full commit hash)."""
+    r = subprocess.run(["git", "rev-parse", "--verify", rev + "^{commit}"], cwd=REPO,
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise ServerError("--commit %s: not a commit (%s)" % (rev, r.stderr.strip()))
+    commit = r.stdout.strip()
+    # A fixed path keeps bazel's default output base for it (derived from the
+    # workspace path) warm between runs.
+    src = os.path.join(tempfile.gettempdir(), "respd-bench-src")
+    shutil.rmtree(src, ignore_errors=True)
+    os.makedirs(src)
+    progress.log("exporting commit %s to %s" % (commit[:12], src))
+    archive = subprocess.Popen(["git", "archive", commit], cwd=REPO, stdout=subprocess.PIPE)
+    untar = subprocess.run(["tar", "-x", "-C", src], stdin=archive.stdout)
+    archive.stdout.close()
+    if archive.wait() != 0 or untar.returncode != 0:
+        raise ServerError("git archive %s | tar failed" % commit)
+    return src, commit
+
+
+def build_respd(output_base, dest_dir, progress, workspace=REPO):
+    """Opt build of //cc/servers:respd in `workspace`; copies the binary into
+    dest_dir so a teammate's concurrent build cannot swap it mid-run.
+    Returns its path."""
     progress.log("building respd: bazel build -c opt //cc/servers:respd%s"
                  % (" (output base %s)" % output_base if output_base else ""))
     base = ["bazel"] + (["--output_base=" + output_base] if output_base else [])
     r = subprocess.run(base + ["build", "-c", "opt", "--symlink_prefix=/",
                                "//cc/servers:respd"],
-                       cwd=REPO, capture_output=True, text=True)
+                       cwd=workspace, capture_output=True, text=True)
     if r.returncode != 0:
         sys.stderr.write(r.stderr[-4000:])
         raise ServerError("bazel build -c opt //cc/servers:respd failed (exit %d)" % r.returncode)
-    r = subprocess.run(base + ["info", "-c", "opt", "bazel-bin"], cwd=REPO,
+    r = subprocess.run(base + ["info", "-c", "opt", "bazel-bin"], cwd=workspace,
                        capture_output=True, text=True)
     if r.returncode != 0:
         raise ServerError("bazel info bazel-bin failed: %s" % r.stderr[-2000:])
@@ -147,6 +171,9 @@ def parse_args(argv):
                     help="results folder (default bench/results, quick: bench/results/tmp/quick)")
     ap.add_argument("--respd", default=None,
                     help="use this respd binary instead of building one")
+    ap.add_argument("--commit", default=None, metavar="REV",
+                    help="build respd from git revision REV (exported with git archive), "
+                         "not from the working tree")
     ap.add_argument("--output-base", default=os.environ.get("BENCH_BAZEL_OUTPUT_BASE"),
                     help="bazel --output_base for the build (default: env "
                          "BENCH_BAZEL_OUTPUT_BASE, else bazel's own default)")
@@ -435,6 +462,13 @@ def main(argv=None):
             if args.respd:
                 respd_path = os.path.join(tmp, "respd")
                 shutil.copy2(args.respd, respd_path)
+                machine["commit"] = "unknown: binary given as --respd %s" % args.respd
+            elif args.commit:
+                src, commit = export_commit(args.commit, progress)
+                machine["commit"] = commit
+                # The export is another workspace: bazel's default output
+                # base for it, never the one configured for this checkout.
+                respd_path = build_respd(None, tmp, progress, workspace=src)
             else:
                 respd_path = build_respd(args.output_base, tmp, progress)
         runner = Runner(args, respd_path, log_dir, progress)
