@@ -165,8 +165,8 @@ ensure_base_image() {
 }
 
 build_images() {
-  # Without the buildx plugin the docker CLI can only use the classic
-  # builder; say so instead of letting it fail on BuildKit.
+  # Without the buildx plugin (Debian's docker.io) the CLI can only use the
+  # classic builder; ask for it rather than fail looking for BuildKit.
   if ! docker buildx version >/dev/null 2>&1; then
     export DOCKER_BUILDKIT=0
   fi
