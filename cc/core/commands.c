@@ -810,9 +810,12 @@ static void collect_key(void *ctx, const char *key, size_t klen)
     kc->count++;
 }
 
-static void collector_init(struct key_collector *kc, const char *pat, size_t plen)
+/* The scratch buffer obeys the connection's output limit, so KEYS on a
+ * huge database cannot grow it past what the client may be sent anyway. */
+static void collector_init(struct key_collector *kc, struct session *s,
+                           const char *pat, size_t plen)
 {
-    reply_init(&kc->buf, 0);
+    reply_init(&kc->buf, s->out.limit);
     kc->count = 0;
     kc->pat = pat;
     kc->plen = plen;
@@ -820,15 +823,28 @@ static void collector_init(struct key_collector *kc, const char *pat, size_t ple
     kc->keep = true;
 }
 
+/* A reply too big for the output limit drops the output and closes the
+ * connection, as if it had been appended; a store failure is an error. */
+static void collector_overflow(struct session *s, struct key_collector *kc, int rc)
+{
+    bool too_big = kc->buf.overflow;
+    reply_free(&kc->buf);
+    if (rc >= 0 && too_big) {
+        reply_free(out_of(s));
+        s->out.overflow = true;
+    } else {
+        reply_error(out_of(s), SHARED_OOM);
+    }
+}
+
 static void cmd_keys(ARGS)
 {
     (void)argc;
     struct key_collector kc;
-    collector_init(&kc, argv[1], argvlen[1]);
+    collector_init(&kc, s, argv[1], argvlen[1]);
     int rc = store_keys(store_of(s), db_of(s), collect_key, &kc);
     if (rc < 0 || kc.buf.overflow) {
-        reply_free(&kc.buf);
-        reply_error(out_of(s), SHARED_OOM);
+        collector_overflow(s, &kc, rc);
         return;
     }
     reply_array(out_of(s), kc.count);
@@ -889,13 +905,12 @@ static void cmd_scan(ARGS)
         return;
     }
     struct key_collector kc;
-    collector_init(&kc, pat, plen);
+    collector_init(&kc, s, pat, plen);
     kc.keep = keep;
     int rc = store_scan(store_of(s), db_of(s), &cursor, (size_t)count,
                         collect_key, &kc);
     if (rc < 0 || kc.buf.overflow) {
-        reply_free(&kc.buf);
-        reply_error(out_of(s), SHARED_OOM);
+        collector_overflow(s, &kc, rc);
         return;
     }
     char cbuf[24];

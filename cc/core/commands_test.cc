@@ -364,7 +364,6 @@ TEST(CommandsServer, OutputLimitWithOneHugeReply) {
     Harness h(o);
     for (int i = 0; i < 100; i++)
         h.Run(Cmd({"SET", "key" + std::to_string(i), std::string(1000, 'x')}));
-    std::string in = Cmd({"MGET"});
     std::string mget = "*101\r\n$4\r\nMGET\r\n";
     for (int i = 0; i < 100; i++) {
         std::string k = "key" + std::to_string(i);
@@ -374,6 +373,20 @@ TEST(CommandsServer, OutputLimitWithOneHugeReply) {
     EXPECT_TRUE(h.WantClose());
     EXPECT_EQ(session_out_pending(h.s()), 0u);
     EXPECT_EQ(h.BufferBytes(), 0u);
+
+    // KEYS builds its reply aside first; that scratch space obeys the
+    // limit too.
+    Harness k(o);
+    std::string in;
+    for (int i = 0; i < 5000; i++)
+        in += Cmd({"SET", "some-longer-key-name:" + std::to_string(i), "v"});
+    EXPECT_EQ(k.Run(in).size(), 5000u * 5);
+    k.FeedOnly(Cmd({"KEYS", "*"}) + Cmd({"SET", "after", "1"}));
+    EXPECT_TRUE(k.WantClose());
+    EXPECT_EQ(session_out_pending(k.s()), 0u);
+    Harness check(k);
+    EXPECT_EQ(check.Run(Cmd({"EXISTS", "after"})), ":0\r\n");
+    EXPECT_EQ(check.Run(Cmd({"SCAN", "0", "COUNT", "10"})).substr(0, 4), "*2\r\n");
 }
 
 // ---- captured from redis-server 7.0.15 ----

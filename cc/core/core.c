@@ -219,8 +219,11 @@ bool core_register(struct core *c, struct session *s)
                                           memory_order_relaxed);
     }
     pthread_mutex_unlock(&c->registry_lock);
-    atomic_fetch_add_explicit(&c->total_connections, 1, memory_order_relaxed);
-    if (!admitted)
+    /* Like Redis, a client refused for maxclients is counted as rejected,
+     * not as a connection received. */
+    if (admitted)
+        atomic_fetch_add_explicit(&c->total_connections, 1, memory_order_relaxed);
+    else
         atomic_fetch_add_explicit(&c->rejected_connections, 1,
                                   memory_order_relaxed);
     return admitted;

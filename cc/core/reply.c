@@ -191,7 +191,7 @@ void reply_bulk(struct reply *r, const char *p, size_t n)
     size_t h = 1 + reply_fmt_int(hdr + 1, (int64_t)n);
     hdr[h++] = '\r';
     hdr[h++] = '\n';
-    if (n > REPLY_MAX_BYTES || !reply_room(r, h + n + 2))
+    if (!reply_room(r, h + n + 2))
         return;
     char *d = r->data + r->len;
     memcpy(d, hdr, h);

@@ -277,6 +277,7 @@ TEST(Session, MaxClients) {
     EXPECT_EQ(core_connected_clients(a.core()), 2);
     std::string info = a.Run(Cmd({"INFO", "stats"}));
     EXPECT_NE(info.find("rejected_connections:1\r\n"), std::string::npos) << info;
+    EXPECT_NE(info.find("total_connections_received:2\r\n"), std::string::npos) << info;
     b.Close();
     Harness d(a);
     EXPECT_FALSE(d.WantClose());
