@@ -119,6 +119,7 @@ static int threads_run(const struct server_config *cfg, struct core *core)
     long long cron_last = net_mono_ms();
     long long accept_pause_until = 0;
     pthread_attr_t attr;
+    bool failed = false;
     int lfd;
 
     if (engine_listen(cfg, 1, &lfd) < 0)
@@ -139,7 +140,8 @@ static int threads_run(const struct server_config *cfg, struct core *core)
         int rc = poll(pfd, now < accept_pause_until ? 1 : 2, 100);
         if (rc < 0 && errno != EINTR) {
             log_msg(LOG_WARNING, "threads engine: poll failed: %s", strerror(errno));
-            net_shutdown_request();
+            net_shutdown_request(); /* connection threads drain and exit */
+            failed = true;
             break;
         }
         pump_cron_due(core, &cron_last, net_mono_ms());
@@ -186,7 +188,7 @@ static int threads_run(const struct server_config *cfg, struct core *core)
     pthread_attr_destroy(&attr);
     pthread_cond_destroy(&shared.idle);
     pthread_mutex_destroy(&shared.lock);
-    return 0;
+    return failed ? 1 : 0;
 }
 
 const struct engine engine_threads = {
