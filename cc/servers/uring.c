@@ -67,6 +67,9 @@
 #define URING_MAX_CQ 65536
 #define URING_TICK_MS 100
 #define URING_POLL_READS 4
+/* Every this many ticks, connections whose read has been silent for a whole
+ * interval are checked against the socket (see loop_sweep). */
+#define URING_SWEEP_TICKS 20
 
 enum uring_mode { URING_MODE_AUTO, URING_MODE_MULTISHOT, URING_MODE_SINGLESHOT };
 
@@ -94,6 +97,7 @@ struct uring_conn {
     int fd;
     uint8_t refs;          /* operations in flight on this conn */
     uint8_t flags;
+    uint8_t quiet;         /* no read completion since the last sweep */
 };
 
 struct uring_start;
@@ -127,7 +131,7 @@ struct uring_loop {
     bool stopping;
     long long drain_deadline;
     unsigned setup_flags, cq_entries;
-    unsigned long long overflows, enobufs;
+    unsigned long long overflows, enobufs, rearmed;
     int rc;
     char err[512];
 };
@@ -462,6 +466,8 @@ static void on_recv(struct uring_loop *l, struct uring_conn *c, const struct io_
 {
     int res = cqe->res;
 
+    c->quiet = 0;
+
     if (!(cqe->flags & IORING_CQE_F_MORE)) {
         c->flags &= (uint8_t) ~(CONN_READING | CONN_READ_CANCEL);
         c->refs--;
@@ -495,6 +501,7 @@ static void on_recv(struct uring_loop *l, struct uring_conn *c, const struct io_
 
 static void on_poll(struct uring_loop *l, struct uring_conn *c, const struct io_uring_cqe *cqe)
 {
+    c->quiet = 0;
     c->flags &= (uint8_t) ~(CONN_READING | CONN_READ_CANCEL);
     c->refs--;
     if (cqe->res < 0) {
@@ -578,6 +585,38 @@ static void loop_check_timeouts(struct uring_loop *l)
     }
 }
 
+/* Kernel 6.18 was seen to lose the last completion of a multishot recv when
+ * a reset follows the data within microseconds: the request stays armed and
+ * the connection would never close. A read that stayed silent for a whole
+ * sweep interval while the socket reports input, end of stream or an error
+ * (one MSG_PEEK each) is cancelled; conn_update re-arms a fresh one, which
+ * sees the state the old one missed. Quiet connections cost one recv(2) per
+ * interval; nothing is read, so no data can be lost or reordered. */
+static void loop_sweep(struct uring_loop *l)
+{
+    unsigned long long before = l->rearmed;
+
+    for (int fd = 0; fd < l->nslots; fd++) {
+        struct uring_conn *c = l->byfd[fd];
+        char b;
+
+        if (!c || (c->flags & (CONN_CLOSING | CONN_READ_CANCEL)) || !(c->flags & CONN_READING))
+            continue;
+        if (!c->quiet) {
+            c->quiet = 1;
+            continue;
+        }
+        if (recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) < 0 && (errno == EAGAIN || errno == EINTR))
+            continue;
+        c->flags |= CONN_READ_CANCEL;
+        loop_cancel(l, uring_ud_pack(c, read_op(l)));
+        l->rearmed++;
+    }
+    if (l->rearmed != before)
+        log_msg(LOG_VERBOSE, "io_uring loop %d: re-armed %llu read(s) the kernel left pending",
+                l->index, l->rearmed - before);
+}
+
 static void on_accept(struct uring_loop *l, const struct io_uring_cqe *cqe)
 {
     int res = cqe->res;
@@ -628,6 +667,8 @@ static void on_timer(struct uring_loop *l)
         loop_begin_stop(l);
     if (l->cfg->timeout > 0 && l->ticks % (1000 / URING_TICK_MS) == 0 && !l->stopping)
         loop_check_timeouts(l);
+    if (l->ticks % URING_SWEEP_TICKS == 0 && !l->stopping)
+        loop_sweep(l);
     if (l->accept_paused && !l->stopping) {
         l->accept_paused = false;
         if (!l->accept_armed && arm_accept(l) < 0)
@@ -898,9 +939,9 @@ static int loop_setup(struct uring_loop *l)
 
 static void loop_teardown(struct uring_loop *l)
 {
-    if (l->ring_ok && (l->enobufs || l->overflows))
-        log_msg(LOG_VERBOSE, "io_uring loop %d: %llu recv re-arms after ENOBUFS, %llu CQ overflows",
-                l->index, l->enobufs, l->overflows);
+    if (l->ring_ok && (l->enobufs || l->overflows || l->rearmed))
+        log_msg(LOG_VERBOSE, "io_uring loop %d: %llu recv re-arms after ENOBUFS, %llu CQ overflows, %llu reads re-armed by the sweep",
+                l->index, l->enobufs, l->overflows, l->rearmed);
     if (l->ring_ok) {
         if (l->br)
             io_uring_unregister_buf_ring(&l->ring, URING_BGID);
