@@ -259,6 +259,9 @@ static int epoll_loop_run(struct epoll_loop *lp)
         }
         epoll_timers(lp, now);
     }
+    if (lp->nconns > 0)
+        log_msg(LOG_WARNING, "Shutdown: %d client(s) did not read their replies within %d ms; closing them",
+                lp->nconns, PUMP_DRAIN_MS);
     for (int fd = 0; fd <= lp->maxfd; fd++)
         if (lp->conns[fd].s != NULL)
             epoll_conn_close(lp, fd);

@@ -217,6 +217,9 @@ static int poll_run(const struct server_config *cfg, struct core *core)
             }
         }
     }
+    if (pl.n > POLL_FIRST_CLIENT)
+        log_msg(LOG_WARNING, "Shutdown: %zu client(s) did not read their replies within %d ms; closing them",
+                pl.n - POLL_FIRST_CLIENT, PUMP_DRAIN_MS);
     rc = 0;
 out:
     for (size_t i = pl.n; i-- > POLL_FIRST_CLIENT;)

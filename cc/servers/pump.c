@@ -105,8 +105,11 @@ void pump_serve_blocking(struct core *core, int fd, struct session *s,
             drain_deadline = now + PUMP_DRAIN_MS;
             continue;
         }
-        if (drain_deadline >= 0 && now >= drain_deadline)
+        if (drain_deadline >= 0 && now >= drain_deadline) {
+            log_msg(LOG_WARNING, "Shutdown: client fd %d did not read its replies within %d ms; closing it",
+                    fd, PUMP_DRAIN_MS);
             break;
+        }
         if (rc <= 0) {
             if (has_timeout && pending == 0 &&
                 session_timed_out(s, store_now_ms(core_store(core)))) {
