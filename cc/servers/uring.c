@@ -415,14 +415,14 @@ static bool conn_update(struct uring_loop *l, struct uring_conn *c)
     return conn_settle(l, c);
 }
 
-/* Grows the fd table so slot fd exists (doubling: amortised O(1)). */
+/* Grows the fd table so slot fd exists, in steps of 1024 slots rather than
+ * doubling: the zeroed tail is resident memory, and with several loops
+ * every loop's table spans the process-wide fd range. */
 static int loop_grow_slots(struct uring_loop *l, int fd)
 {
-    int n = l->nslots ? l->nslots : 1024;
-
-    while (n <= fd)
-        n *= 2;
+    int n = (fd / 1024 + 1) * 1024;
     struct uring_conn **t = realloc(l->byfd, (size_t)n * sizeof(*t));
+
     if (!t)
         return -ENOMEM;
     memset(t + l->nslots, 0, (size_t)(n - l->nslots) * sizeof(*t));
