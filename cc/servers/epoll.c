@@ -1,20 +1,9 @@
-/* epoll.c - the "epoll" engine: non-blocking sockets on an epoll(7) loop,
- * and with --threads N, N such loops on N threads sharing one core.
+/* epoll.c - the "epoll" engine: non-blocking sockets on an epoll(7) loop;
+ * with --threads N, N such loops on N threads sharing one core.
  *
- * Each loop owns its epoll fd, its SO_REUSEPORT listener (the kernel spreads
- * new connections over the loops; a connection stays on its loop for life),
- * one scratch read buffer, and a table of its connections indexed by fd.
- * The core (store, registry, maxclients) is shared; loops share nothing
- * else. An idle connection costs one 16-byte table slot plus its session:
- * input is read into the loop's scratch buffer and fed to the session, so
- * only an incomplete frame or unsent reply is ever held per connection.
- *
- * Level-triggered on purpose: the per-wake-up work cap (one scratch-sized
- * read per client) leaves unread bytes in the socket, and level triggering
- * reports that client again on the next epoll_wait, so no ready list of our
- * own is needed. Edge triggering would save the epoll_ctl calls made when a
- * client switches between reading and waiting for EPOLLOUT, but would force
- * reading to EAGAIN or tracking clients with unread input.
+ * Each loop owns its epoll fd, SO_REUSEPORT listener, scratch read buffer and
+ * an fd-indexed table of its connections, which stay on it for life. Loops
+ * share only the core; no connection owns a buffer of the engine's.
  */
 #define _GNU_SOURCE
 
@@ -34,6 +23,16 @@
 #include "cc/servers/net.h"
 #include "cc/servers/pump.h"
 
+/* Level-triggered on purpose: the per-wake-up work cap (one scratch-sized
+ * read per client) leaves unread bytes in the socket, and level triggering
+ * reports that client again on the next epoll_wait, so no ready list of our
+ * own is needed. Edge triggering would save the epoll_ctl calls made when a
+ * client switches between reading and waiting for EPOLLOUT, but would force
+ * reading to EAGAIN or tracking clients with unread input.
+ *
+ * An idle connection costs one 16-byte table slot plus its session: input is
+ * read into the loop's scratch buffer and fed to the session, which keeps
+ * only an incomplete frame's tail; replies live in the session until sent. */
 #define EPOLL_SCRATCH_SIZE (64 * 1024)
 #define EPOLL_OUT_BUDGET (1024 * 1024) /* bytes sent per client per wake-up */
 #define EPOLL_MAX_EVENTS 256

@@ -1,11 +1,8 @@
 /* poll.c - the "poll" engine: one thread, non-blocking sockets, a poll(2)
- * readiness loop over a dense array of descriptors.
- *
- * Owns the listener, the pollfd array (slot 0 the shutdown fd, slot 1 the
- * listener, then one per client) and one scratch read buffer. Like epoll it
- * stops reading a client whose replies are not all sent, reads at most one
- * buffer per client per wake-up, and drains on shutdown. poll(2) rescans
- * every descriptor each call: that O(n) cost is what this engine shows.
+ * loop over a dense pollfd array (slot 0 shutdown fd, slot 1 listener, then
+ * clients). Owns those and one scratch buffer; backpressure, work cap and
+ * drain work as in epoll.c. poll(2) rescans every descriptor on each call:
+ * that O(n) cost is what this engine shows.
  */
 #define _GNU_SOURCE
 

@@ -1,11 +1,9 @@
 /* threads.c - the "threads" engine: one thread per connection with blocking
- * I/O, the C form of a goroutine per connection. The store is shared, so
- * this engine is where the store's locking shows.
+ * I/O (the C form of a goroutine per connection) and small stacks.
  *
- * Owns the listener (served by the calling thread, which also runs the
- * cron) and a count of live connection threads so it can wait for them to
- * drain at shutdown. Each connection thread owns its fd, session and a
- * small read buffer; stacks are small because the work per thread is small.
+ * The calling thread owns the listener and the cron; each connection thread
+ * owns its fd, session and read buffer. The store is shared: this engine is
+ * where its locking shows.
  */
 #define _GNU_SOURCE
 
