@@ -1344,7 +1344,6 @@ static void info_generate(struct session *s, int want, struct reply *b)
     if (c->stats_hook != NULL && (want & (INFO_SERVER | INFO_MEMORY | INFO_CPU)))
         c->stats_hook(c->stats_hook_ctx, &ps);
     int n = 0;
-    int64_t now_ms = store_now_ms(c->store);
     int64_t uptime = (core_mono_us() - c->start_mono_us) / 1000000;
     char h1[32], h2[32], h3[32];
 
@@ -1542,7 +1541,6 @@ static void info_generate(struct session *s, int want, struct reply *b)
                        store_expires_count(c->store, db));
         }
     }
-    (void)now_ms;
 }
 
 static void cmd_info(ARGS)

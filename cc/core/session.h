@@ -38,7 +38,8 @@ void session_free(struct session *s);
 
 /* Input, way 1 (the session buffers): reserve at least `min` writable bytes,
  * read into them, then commit what was read. Returns NULL when out of
- * memory. */
+ * memory. The buffer is released again by session_process once it holds
+ * no partial frame, so a session idles without one. */
 char *session_in_reserve(struct session *s, size_t min, size_t *avail);
 void session_in_commit(struct session *s, size_t n);
 /* Runs every complete request in the session's input buffer, appending
@@ -49,7 +50,9 @@ int session_process(struct session *s);
 /* Input, way 2 (the engine buffers, e.g. one scratch buffer per loop or a
  * kernel-provided buffer): parses and runs every complete request straight
  * from buf; only the tail of an incomplete frame is copied into the
- * session. buf is not retained. Returns the number of requests executed. */
+ * session (and when one was already buffered, only the bytes that complete
+ * it). buf is not retained. Returns the number of requests executed. Bytes
+ * fed after session_want_close() are counted as input and ignored. */
 int session_feed(struct session *s, const char *buf, size_t len);
 
 /* Output: the bytes to send next, then how many were sent. The pointer is
