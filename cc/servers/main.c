@@ -232,6 +232,7 @@ static void main_stats_hook(void *ctx, struct core_proc_stats *out)
     FILE *f;
 
     (void)ctx;
+    out->process_id = (long)getpid();
     if (getrusage(RUSAGE_SELF, &ru) == 0) {
         out->cpu_user = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
         out->cpu_sys = (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
