@@ -38,11 +38,14 @@
 #define EPOLL_MAX_EVENTS 256
 #define EPOLL_ACCEPTS_PER_WAKE 64
 
-/* One connection. `events` is what epoll is asked for: EPOLLIN while every
- * reply is sent, EPOLLOUT (and no reading) while some are pending. */
+/* One connection. `events` is what epoll is asked for: EPOLLIN, plus
+ * EPOLLOUT while replies are pending; reading stops (EPOLLOUT alone) once
+ * the client sent EOF, the session wants to close, or its output reached
+ * pump_read_pause. */
 struct epoll_conn {
     struct session *s; /* NULL: slot free */
     uint32_t events;
+    bool eof;          /* the client shut its side: flush, then close */
 };
 
 struct epoll_loop {
@@ -87,11 +90,14 @@ static void epoll_conn_settle(struct epoll_loop *lp, int fd)
         return;
     }
     size_t pending = session_out_pending(c->s);
-    if (pending == 0 && (session_want_close(c->s) || lp->draining)) {
+    bool done = session_want_close(c->s) || lp->draining || c->eof;
+    if (pending == 0 && done) {
         epoll_conn_close(lp, fd);
         return;
     }
-    uint32_t want = pending > 0 ? EPOLLOUT : EPOLLIN;
+    uint32_t want = pending > 0 ? EPOLLOUT : 0;
+    if (!done && pending < pump_read_pause(lp->cfg->output_limit))
+        want |= EPOLLIN;
     if (want != c->events) {
         struct epoll_event ev = {.events = want, .data.fd = fd};
         if (epoll_ctl(lp->epfd, EPOLL_CTL_MOD, fd, &ev) < 0) {
@@ -107,11 +113,11 @@ static void epoll_conn_event(struct epoll_loop *lp, int fd, uint32_t ev)
 {
     struct epoll_conn *c = &lp->conns[fd];
 
-    if (c->events == EPOLLIN) {
+    if ((c->events & EPOLLIN) && (ev & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
         ssize_t n = pump_in(fd, c->s, lp->scratch, EPOLL_SCRATCH_SIZE);
-        if (n == -EAGAIN)
-            return;
-        if (n <= 0) {
+        if (n == 0 && session_out_pending(c->s) > 0) {
+            c->eof = true; /* replies still owed: send them, then close */
+        } else if (n <= 0 && n != -EAGAIN) {
             epoll_conn_close(lp, fd);
             return;
         }

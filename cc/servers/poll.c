@@ -28,7 +28,9 @@ struct poll_loop {
     struct core *core;
     struct pollfd *pfds;
     struct session **sess; /* parallel to pfds; NULL for the first two */
+    bool *eof;             /* parallel: the client shut its side */
     size_t n, cap;
+    size_t read_pause;     /* pump_read_pause of the output limit */
     char *scratch;
     bool draining;
 };
@@ -40,6 +42,7 @@ static void poll_close(struct poll_loop *pl, size_t i)
     pl->n--;
     pl->pfds[i] = pl->pfds[pl->n];
     pl->sess[i] = pl->sess[pl->n];
+    pl->eof[i] = pl->eof[pl->n];
 }
 
 /* After any I/O on slot i: flush, then pick what to wait for. Returns false
@@ -53,11 +56,16 @@ static bool poll_settle(struct poll_loop *pl, size_t i)
         return false;
     }
     size_t pending = session_out_pending(s);
-    if (pending == 0 && (session_want_close(s) || pl->draining)) {
+    bool done = session_want_close(s) || pl->draining || pl->eof[i];
+    if (pending == 0 && done) {
         poll_close(pl, i);
         return false;
     }
-    pl->pfds[i].events = pending > 0 ? POLLOUT : POLLIN;
+    /* Keep reading while replies are pending, as epoll.c does. */
+    short want = pending > 0 ? POLLOUT : 0;
+    if (!done && pending < pl->read_pause)
+        want |= POLLIN;
+    pl->pfds[i].events = want;
     return true;
 }
 
@@ -72,6 +80,10 @@ static int poll_grow(struct poll_loop *pl)
     if (sess == NULL)
         return -ENOMEM;
     pl->sess = sess;
+    bool *eof = realloc(pl->eof, cap * sizeof(*eof));
+    if (eof == NULL)
+        return -ENOMEM;
+    pl->eof = eof;
     pl->cap = cap;
     return 0;
 }
@@ -107,6 +119,7 @@ static bool poll_accept(struct poll_loop *pl, int lfd)
         size_t i = pl->n++;
         pl->pfds[i] = (struct pollfd){.fd = fd, .events = POLLIN};
         pl->sess[i] = s;
+        pl->eof[i] = false;
         poll_settle(pl, i);
     }
     return false;
@@ -138,7 +151,7 @@ static void poll_check_timeouts(struct poll_loop *pl)
 
 static int poll_run(const struct server_config *cfg, struct core *core)
 {
-    struct poll_loop pl = {.core = core, .cap = 64};
+    struct poll_loop pl = {.core = core, .cap = 64, .read_pause = pump_read_pause(cfg->output_limit)};
     long long cron_last = net_mono_ms(), timeout_last = cron_last;
     long long accept_pause_until = 0, drain_deadline = 0;
     int lfd, rc = 1;
@@ -147,8 +160,9 @@ static int poll_run(const struct server_config *cfg, struct core *core)
         return 1;
     pl.pfds = malloc(pl.cap * sizeof(*pl.pfds));
     pl.sess = malloc(pl.cap * sizeof(*pl.sess));
+    pl.eof = calloc(pl.cap, sizeof(*pl.eof));
     pl.scratch = malloc(POLL_SCRATCH_SIZE);
-    if (pl.pfds == NULL || pl.sess == NULL || pl.scratch == NULL) {
+    if (pl.pfds == NULL || pl.sess == NULL || pl.eof == NULL || pl.scratch == NULL) {
         log_msg(LOG_WARNING, "poll engine: out of memory at startup");
         goto out;
     }
@@ -194,9 +208,11 @@ static int poll_run(const struct server_config *cfg, struct core *core)
             pl.pfds[i].revents = 0;
             if (re == 0)
                 continue;
-            if (pl.pfds[i].events == POLLIN) {
+            if ((pl.pfds[i].events & POLLIN) && (re & (POLLIN | POLLHUP | POLLERR))) {
                 ssize_t got = pump_in(pl.pfds[i].fd, pl.sess[i], pl.scratch, POLL_SCRATCH_SIZE);
-                if (got == 0 || (got < 0 && got != -EAGAIN)) {
+                if (got == 0 && session_out_pending(pl.sess[i]) > 0) {
+                    pl.eof[i] = true; /* replies still owed: send, then close */
+                } else if (got <= 0 && got != -EAGAIN) {
                     poll_close(&pl, i);
                     continue;
                 }
@@ -225,6 +241,7 @@ out:
         close(lfd);
     free(pl.pfds);
     free(pl.sess);
+    free(pl.eof);
     free(pl.scratch);
     return rc;
 }

@@ -24,6 +24,18 @@ extern "C" {
  * hold the process up). */
 #define PUMP_DRAIN_MS 5000
 
+/* Output a client may have queued while its engine keeps reading from it.
+ * Like Redis, an engine goes on reading and running the requests of a
+ * client whose replies pile up, so a client that never reads is
+ * disconnected once its output passes the limit (the session enforces
+ * it), however its requests were split; with no limit (0) reading pauses
+ * at PUMP_READ_PAUSE_NOLIMIT bytes so memory stays bounded. */
+#define PUMP_READ_PAUSE_NOLIMIT (1024 * 1024)
+static inline size_t pump_read_pause(size_t output_limit)
+{
+    return output_limit > 0 ? output_limit : PUMP_READ_PAUSE_NOLIMIT;
+}
+
 /* Reads once from fd into buf (the engine's scratch, cap bytes) and feeds
  * what arrived to the session, which runs every complete request and keeps
  * only an incomplete tail. One read per call is the per-wake-up work cap.

@@ -57,9 +57,6 @@
 #define URING_SCRATCH 65536
 /* Largest chunk copied out of a session for one send. */
 #define URING_SEND_MAX (256 * 1024)
-/* Stop reading from a client with this much output queued (backpressure):
- * its requests wait in the socket, not in our memory. */
-#define URING_OUT_HIGH (256 * 1024)
 #define URING_SQ_ENTRIES 2048
 /* Completions one connection can have outstanding: its read, its send and
  * the cancel requests of a close. */
@@ -296,7 +293,8 @@ static size_t conn_out_queued(const struct uring_conn *c)
 static bool conn_want_read(const struct uring_loop *l, const struct uring_conn *c)
 {
     return !(c->flags & (CONN_CLOSING | CONN_EOF)) && !l->stopping &&
-           !session_want_close(c->session) && conn_out_queued(c) < URING_OUT_HIGH;
+           !session_want_close(c->session) &&
+           conn_out_queued(c) < pump_read_pause(l->cfg->output_limit);
 }
 
 /* Marks c closed: kicks its operations out of the kernel (shutdown wakes a
