@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -378,7 +379,13 @@ int main(int argc, char **argv)
         log_msg(LOG_WARNING, "Could not set up signal handling: %s", strerror(-rc));
         return 1;
     }
+    /* A random key for the store's hash, so clients cannot choose keys that
+     * collide (hash flooding). Without one the store keys itself from the
+     * clock, which is weaker but still varies per process. */
+    unsigned char seed[16];
+    bool seeded = getrandom(seed, sizeof(seed), GRND_NONBLOCK) == (ssize_t)sizeof(seed);
     struct core_config ccfg = {
+        .hash_seed = seeded ? seed : NULL,
         .engine = engine->name,
         .bind = cfg.bind,
         .port = cfg.port,
