@@ -23,11 +23,10 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 T0=$(date +%s)
 
+# shellcheck source=docker/lib.sh
+. "$ROOT/docker/lib.sh"
 # target = compose service name, and the port its command line uses.
-declare -A PORT=(
-  [sync]=7380 [threads]=7381 [poll]=7382 [epoll]=7383 [uring]=7384
-  [epoll-t2]=7385 [uring-t2]=7386 [uring-singleshot]=7387 [uring-multishot]=7388
-)
+declare -n PORT=RESPD_PORTS
 ALL_TARGETS="sync threads poll epoll uring uring-singleshot uring-multishot epoll-t2 uring-t2"
 
 TARGETS=$ALL_TARGETS
@@ -65,7 +64,7 @@ PROJECT=respd-ci
 IMAGE=respd:local
 PROBE_IMAGE=respd-seccomp-probe:local
 DEPS_IMAGE=respd-deps:local
-STARTED_DOCKERD=""
+RESPD_STARTED_DOCKERD=""
 FAILED=0
 CHECKS=()   # "name|status|message" rows for the stage's own JUnit report
 
@@ -125,59 +124,14 @@ write_checks_junit() {
 
 # ---------------------------------------------------------------- docker --
 
+RESPD_DOCKER_LOG=$LOG
+
 compose() {
   (cd "$ROOT" && RESPD_IMAGE=$IMAGE $COMPOSE -p "$PROJECT" -f docker/compose.yaml "$@")
 }
 
-ensure_dockerd() {
-  if docker info >/dev/null 2>&1; then
-    return 0
-  fi
-  [ "$(id -u)" -eq 0 ] || { echo "no Docker daemon answers and this is not root: start dockerd"; return 1; }
-  # No bridge: this machine has no iptables/NAT for containers, and host
-  # networking is what the services use anyway.
-  setsid dockerd --bridge=none --iptables=false --ip6tables=false >"$LOG/dockerd.log" 2>&1 </dev/null &
-  STARTED_DOCKERD=$!
-  echo "started dockerd (pid $STARTED_DOCKERD), log $LOG/dockerd.log"
-  local i
-  for i in $(seq 1 150); do
-    docker info >/dev/null 2>&1 && return 0
-    kill -0 "$STARTED_DOCKERD" 2>/dev/null || { echo "dockerd exited:"; tail -n 20 "$LOG/dockerd.log"; return 1; }
-    sleep 0.2
-  done
-  echo "dockerd did not answer within 30s"
-  return 1
-}
-
-# The Dockerfile starts FROM debian:bookworm. Online it is pulled; where no
-# registry is reachable it is made from Debian's archive with debootstrap.
-ensure_base_image() {
-  if docker image inspect debian:bookworm >/dev/null 2>&1; then
-    echo "debian:bookworm present"
-    return 0
-  fi
-  if timeout 120 docker pull debian:bookworm; then
-    return 0
-  fi
-  echo "no registry: making debian:bookworm with debootstrap"
-  local dir
-  dir=$(mktemp -d /tmp/respd-rootfs.XXXXXX) || return 1
-  if debootstrap --variant=minbase bookworm "$dir" &&
-     tar -C "$dir" -c . | docker import - debian:bookworm; then
-    rm -rf "$dir"
-    return 0
-  fi
-  rm -rf "$dir"
-  return 1
-}
-
 build_images() {
-  # Without the buildx plugin (Debian's docker.io) the CLI can only use the
-  # classic builder; ask for it rather than fail looking for BuildKit.
-  if ! docker buildx version >/dev/null 2>&1; then
-    export DOCKER_BUILDKIT=0
-  fi
-  docker build --network host -f docker/Dockerfile -t "$IMAGE" . &&
+  build_respd_image "$IMAGE" &&
   docker build --network host -f docker/Dockerfile --target seccomp-probe -t "$PROBE_IMAGE" . &&
   { [ "$IN_IMAGE" = 0 ] || docker build --network host -f docker/Dockerfile --target deps -t "$DEPS_IMAGE" .; } &&
   docker run --rm --network none --security-opt "seccomp=$ROOT/docker/seccomp.json" "$IMAGE" --version
@@ -289,8 +243,8 @@ cleanup() {
       FAILED=1
     fi
   fi
-  if [ -n "$STARTED_DOCKERD" ]; then
-    kill "$STARTED_DOCKERD" 2>/dev/null && wait "$STARTED_DOCKERD" 2>/dev/null
+  if [ -n "$RESPD_STARTED_DOCKERD" ]; then
+    kill "$RESPD_STARTED_DOCKERD" 2>/dev/null && wait "$RESPD_STARTED_DOCKERD" 2>/dev/null
     say "stopped the dockerd this stage started"
   fi
   write_checks_junit
@@ -306,10 +260,7 @@ trap 'exit 130' INT TERM
 say "container stage for: $TARGETS"
 check kernel-check docker/kernel-check $TARGETS || exit 1
 step dockerd ensure_dockerd || exit 1
-if [ -z "${RESPD_COMPOSE:-}" ]; then
-  if docker compose version >/dev/null 2>&1; then RESPD_COMPOSE="docker compose"; else RESPD_COMPOSE=docker-compose; fi
-fi
-COMPOSE=$RESPD_COMPOSE
+COMPOSE=$(compose_command)
 say "compose: $($COMPOSE version 2>/dev/null | head -n 1)"
 step base-image ensure_base_image || exit 1
 check image-build build_images || exit 1
