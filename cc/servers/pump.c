@@ -93,7 +93,12 @@ void pump_serve_blocking(struct core *core, int fd, struct session *s,
             {.fd = fd, .events = pending > 0 ? POLLOUT : POLLIN},
             {.fd = net_shutdown_fd(), .events = POLLIN},
         };
-        int rc = poll(pfd, drain_deadline >= 0 ? 1 : 2, 100);
+        /* Wake on a clock only for what needs one: core_cron (sync's
+         * caller), the drain deadline, the idle timeout (checked once a
+         * second). Otherwise block until the client or the shutdown fd
+         * wakes us, so an idle thread-per-connection client costs no CPU. */
+        int wait_ms = cron_last_ms != NULL || drain_deadline >= 0 ? 100 : has_timeout ? 1000 : -1;
+        int rc = poll(pfd, drain_deadline >= 0 ? 1 : 2, wait_ms);
         if (rc < 0 && errno != EINTR) {
             log_msg(LOG_WARNING, "poll on client fd %d failed: %s", fd, strerror(errno));
             break;

@@ -58,9 +58,11 @@ void pump_close(int fd, char *buf, size_t cap);
 
 /* Blocking-style service of one connection, for the sync and threads
  * engines: read, run, write everything, repeat; waits in poll(2) on the
- * socket and the shutdown fd in 100 ms ticks so the idle timeout,
- * shutdown and (when cron_last_ms is not NULL) core_cron keep running
- * while the client is quiet. Returns when the client leaves, the session
+ * socket and the shutdown fd, waking on a clock only when something needs
+ * it (100 ms ticks for core_cron when cron_last_ms is not NULL and while
+ * draining, 1 s ticks for the idle timeout), so shutdown, the timeout and
+ * cron keep running while the client is quiet and an idle client with
+ * none of them costs no CPU. Returns when the client leaves, the session
  * asks to close and its replies are out, the idle timeout fires, or after
  * shutdown once replies are flushed (at most PUMP_DRAIN_MS). Frees the
  * session and closes fd before returning. */
