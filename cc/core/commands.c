@@ -37,47 +37,6 @@ static bool arg_is(const char *arg, size_t len, const char *lit)
     return len == n && strncasecmp(arg, lit, n) == 0;
 }
 
-/* Redis's string2ll: optional '-', no '+', no leading zeros or spaces, and
- * the value must fit in int64. */
-static bool parse_ll(const char *p, size_t n, int64_t *out)
-{
-    if (n == 0 || n > 20)
-        return false;
-    if (n == 1 && p[0] == '0') {
-        *out = 0;
-        return true;
-    }
-    bool neg = false;
-    size_t i = 0;
-    if (p[0] == '-') {
-        neg = true;
-        i = 1;
-        if (n == 1)
-            return false;
-    }
-    if (p[i] < '1' || p[i] > '9')
-        return false;
-    uint64_t v = 0;
-    for (; i < n; i++) {
-        if (p[i] < '0' || p[i] > '9')
-            return false;
-        uint64_t d = (uint64_t)(p[i] - '0');
-        if (v > (UINT64_MAX - d) / 10)
-            return false;
-        v = v * 10 + d;
-    }
-    if (neg) {
-        if (v > (uint64_t)INT64_MAX + 1)
-            return false;
-        *out = v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v;
-    } else {
-        if (v > (uint64_t)INT64_MAX)
-            return false;
-        *out = (int64_t)v;
-    }
-    return true;
-}
-
 static struct reply *out_of(struct session *s)
 {
     return &s->out;
@@ -137,7 +96,7 @@ static int parse_expire(struct session *s, const char *p, size_t n,
                         const char *cmdname, int64_t *at)
 {
     int64_t v;
-    if (!parse_ll(p, n, &v)) {
+    if (!store_parse_int64(p, n, &v)) {
         reply_error(out_of(s), SHARED_NOT_INT);
         return -1;
     }
@@ -279,7 +238,7 @@ static void cmd_hello(ARGS)
     int64_t ver = 0;
     int next = 1;
     if (argc >= 2) {
-        if (!parse_ll(argv[1], argvlen[1], &ver)) {
+        if (!store_parse_int64(argv[1], argvlen[1], &ver)) {
             reply_error(out_of(s),
                         "ERR Protocol version is not an integer or out of range");
             return;
@@ -356,7 +315,7 @@ static void cmd_select(ARGS)
 {
     (void)argc;
     int64_t id;
-    if (!parse_ll(argv[1], argvlen[1], &id)) {
+    if (!store_parse_int64(argv[1], argvlen[1], &id)) {
         reply_error(out_of(s), SHARED_NOT_INT);
         return;
     }
@@ -738,7 +697,7 @@ static void cmd_incrby(ARGS)
 {
     (void)argc;
     int64_t d;
-    if (!parse_ll(argv[2], argvlen[2], &d)) {
+    if (!store_parse_int64(argv[2], argvlen[2], &d)) {
         reply_error(out_of(s), SHARED_NOT_INT);
         return;
     }
@@ -749,7 +708,7 @@ static void cmd_decrby(ARGS)
 {
     (void)argc;
     int64_t d;
-    if (!parse_ll(argv[2], argvlen[2], &d)) {
+    if (!store_parse_int64(argv[2], argvlen[2], &d)) {
         reply_error(out_of(s), SHARED_NOT_INT);
         return;
     }
@@ -879,7 +838,7 @@ static void cmd_scan(ARGS)
     for (int j = 2; j < argc; j += 2) {
         bool has_next = j + 1 < argc;
         if (arg_is(argv[j], argvlen[j], "count") && has_next) {
-            if (!parse_ll(argv[j + 1], argvlen[j + 1], &count)) {
+            if (!store_parse_int64(argv[j + 1], argvlen[j + 1], &count)) {
                 reply_error(out_of(s), SHARED_NOT_INT);
                 return;
             }
@@ -1142,7 +1101,7 @@ static void cmd_client_list(ARGS)
         for (size_t i = 0; i < nids; i++) {
             int64_t v;
             /* Any integer is accepted; ids below 1 simply match nobody. */
-            if (!parse_ll(argv[3 + i], argvlen[3 + i], &v)) {
+            if (!store_parse_int64(argv[3 + i], argvlen[3 + i], &v)) {
                 if (ids != small)
                     free(ids);
                 reply_error(out_of(s), "ERR Invalid client ID");

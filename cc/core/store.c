@@ -888,9 +888,7 @@ size_t store_strlen(struct store *st, int db, const char *key, size_t klen)
     return n;
 }
 
-/* Redis's string2ll: optional '-', no '+', no spaces, no leading zeros,
- * at most 20 characters, must fit int64. */
-static bool parse_int64(const char *p, size_t n, int64_t *out)
+bool store_parse_int64(const char *p, size_t n, int64_t *out)
 {
     if (n == 0 || n > 20)
         return false;
@@ -961,7 +959,7 @@ int store_incrby(struct store *st, int db, const char *key, size_t klen,
     pthread_mutex_lock(&s->lock);
     struct entry **pp = stripe_lookup(st, s, h, key, klen, &c, &ti);
     int64_t cur = 0;
-    if (pp && !parse_int64(entry_val(*pp), (*pp)->vlen, &cur)) {
+    if (pp && !store_parse_int64(entry_val(*pp), (*pp)->vlen, &cur)) {
         rc = STORE_ENOTINT;
         goto out;
     }
