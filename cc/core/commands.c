@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <malloc.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,33 +52,6 @@ static int db_of(struct session *s)
 }
 
 /* Appends printf output to a byte buffer (a reply used as plain storage). */
-static void buf_printf(struct reply *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void buf_printf(struct reply *b, const char *fmt, ...)
-{
-    char small[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof(small), fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    if ((size_t)n < sizeof(small)) {
-        reply_raw(b, small, (size_t)n);
-        return;
-    }
-    char *big = malloc((size_t)n + 1);
-    if (big == NULL) {
-        b->overflow = true;
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    reply_raw(b, big, (size_t)n);
-    free(big);
-}
-
 static void reply_store_error(struct session *s, int rc)
 {
     (void)rc;
@@ -1292,7 +1264,7 @@ static void info_header(struct reply *b, int *sections, const char *title)
 {
     if ((*sections)++ > 0)
         reply_raw(b, "\r\n", 2);
-    buf_printf(b, "# %s\r\n", title);
+    reply_rawf(b, "# %s\r\n", title);
 }
 
 static void info_generate(struct session *s, int want, struct reply *b)
@@ -1310,7 +1282,7 @@ static void info_generate(struct session *s, int want, struct reply *b)
         info_header(b, &n, "Server");
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
-        buf_printf(b,
+        reply_rawf(b,
                    "redis_version:%s\r\n"
                    "respd_version:%s\r\n"
                    "redis_git_sha1:00000000\r\n"
@@ -1361,7 +1333,7 @@ static void info_generate(struct session *s, int want, struct reply *b)
     }
     if (want & INFO_CLIENTS) {
         info_header(b, &n, "Clients");
-        buf_printf(b,
+        reply_rawf(b,
                    "connected_clients:%d\r\n"
                    "cluster_connections:0\r\n"
                    "maxclients:%d\r\n"
@@ -1386,7 +1358,7 @@ static void info_generate(struct session *s, int want, struct reply *b)
         human_bytes(h1, sizeof(h1), (double)used);
         human_bytes(h2, sizeof(h2), (double)ps.rss_bytes);
         human_bytes(h3, sizeof(h3), (double)peak);
-        buf_printf(b,
+        reply_rawf(b,
                    "used_memory:%zu\r\n"
                    "used_memory_human:%s\r\n"
                    "used_memory_rss:%zu\r\n"
@@ -1403,7 +1375,7 @@ static void info_generate(struct session *s, int want, struct reply *b)
     }
     if (want & INFO_PERSISTENCE) {
         info_header(b, &n, "Persistence");
-        buf_printf(b,
+        reply_rawf(b,
                    "loading:0\r\n"
                    "async_loading:0\r\n"
                    "rdb_changes_since_last_save:0\r\n"
@@ -1418,7 +1390,7 @@ static void info_generate(struct session *s, int want, struct reply *b)
     }
     if (want & INFO_STATS) {
         info_header(b, &n, "Stats");
-        buf_printf(b,
+        reply_rawf(b,
                    "total_connections_received:%llu\r\n"
                    "total_commands_processed:%llu\r\n"
                    "instantaneous_ops_per_sec:%llu\r\n"
@@ -1449,7 +1421,7 @@ static void info_generate(struct session *s, int want, struct reply *b)
     }
     if (want & INFO_REPLICATION) {
         info_header(b, &n, "Replication");
-        buf_printf(b, "role:master\r\n"
+        reply_rawf(b, "role:master\r\n"
                       "connected_slaves:0\r\n"
                       "master_failover_state:no-failover\r\n"
                       "master_repl_offset:0\r\n"
@@ -1457,7 +1429,7 @@ static void info_generate(struct session *s, int want, struct reply *b)
     }
     if (want & INFO_CPU) {
         info_header(b, &n, "CPU");
-        buf_printf(b,
+        reply_rawf(b,
                    "used_cpu_sys:%.6f\r\n"
                    "used_cpu_user:%.6f\r\n"
                    "used_cpu_sys_children:%.6f\r\n"
@@ -1477,7 +1449,7 @@ static void info_generate(struct session *s, int want, struct reply *b)
             uint64_t fail = atomic_load_explicit(&st->failed, memory_order_relaxed);
             if (calls == 0 && rej == 0 && fail == 0)
                 continue;
-            buf_printf(b,
+            reply_rawf(b,
                        "cmdstat_%s:calls=%llu,usec=%llu,usec_per_call=%.2f,"
                        "rejected_calls=%llu,failed_calls=%llu\r\n",
                        commands_at(i)->name, (unsigned long long)calls,
@@ -1488,7 +1460,7 @@ static void info_generate(struct session *s, int want, struct reply *b)
     }
     if (want & INFO_CLUSTER) {
         info_header(b, &n, "Cluster");
-        buf_printf(b, "cluster_enabled:0\r\n");
+        reply_rawf(b, "cluster_enabled:0\r\n");
     }
     if (want & INFO_KEYSPACE) {
         info_header(b, &n, "Keyspace");
@@ -1496,7 +1468,7 @@ static void info_generate(struct session *s, int want, struct reply *b)
             size_t keys = store_dbsize(c->store, db);
             if (keys == 0)
                 continue;
-            buf_printf(b, "db%d:keys=%zu,expires=%zu,avg_ttl=0\r\n", db, keys,
+            reply_rawf(b, "db%d:keys=%zu,expires=%zu,avg_ttl=0\r\n", db, keys,
                        store_expires_count(c->store, db));
         }
     }

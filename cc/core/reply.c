@@ -154,29 +154,50 @@ void reply_error(struct reply *r, const char *s)
     r->len += (uint32_t)(n + 3);
 }
 
-void reply_errorf(struct reply *r, const char *fmt, ...)
+/* Formats fmt into a stack buffer, or a heap one when the text is longer,
+ * and hands the text to emit: one place for the printf-style appenders. */
+static void reply_vformat(struct reply *r, void (*emit)(struct reply *, const char *, size_t),
+                          const char *fmt, va_list ap)
 {
     char small[512];
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(small, sizeof(small), fmt, ap);
+    if (n >= 0 && (size_t)n < sizeof(small)) {
+        emit(r, small, (size_t)n);
+    } else if (n >= 0) {
+        char *big = malloc((size_t)n + 1);
+        if (big == NULL) {
+            reply_overflow(r);
+        } else {
+            vsnprintf(big, (size_t)n + 1, fmt, again);
+            emit(r, big, (size_t)n);
+            free(big);
+        }
+    }
+    va_end(again);
+}
+
+static void reply_error_text(struct reply *r, const char *s, size_t n)
+{
+    (void)n; /* s is NUL-terminated; reply_error measures it */
+    reply_error(r, s);
+}
+
+void reply_errorf(struct reply *r, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof(small), fmt, ap);
+    reply_vformat(r, reply_error_text, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return;
-    if ((size_t)n < sizeof(small)) {
-        reply_error(r, small);
-        return;
-    }
-    char *big = malloc((size_t)n + 1);
-    if (big == NULL) {
-        reply_overflow(r);
-        return;
-    }
+}
+
+void reply_rawf(struct reply *r, const char *fmt, ...)
+{
+    va_list ap;
     va_start(ap, fmt);
-    vsnprintf(big, (size_t)n + 1, fmt, ap);
+    reply_vformat(r, reply_raw, fmt, ap);
     va_end(ap);
-    reply_error(r, big);
-    free(big);
 }
 
 void reply_int(struct reply *r, int64_t v)

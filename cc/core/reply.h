@@ -49,6 +49,8 @@ void reply_ok(struct reply *r);                           /* +OK */
 void reply_error(struct reply *r, const char *s);        /* -s (s has the code) */
 void reply_errorf(struct reply *r, const char *fmt, ...) /* -..., formatted */
     __attribute__((format(printf, 2, 3)));
+void reply_rawf(struct reply *r, const char *fmt, ...)   /* formatted raw bytes */
+    __attribute__((format(printf, 2, 3)));
 void reply_int(struct reply *r, int64_t v);               /* :v */
 void reply_bulk(struct reply *r, const char *p, size_t n);
 void reply_cstr(struct reply *r, const char *s);         /* bulk of a C string */
