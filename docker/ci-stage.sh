@@ -315,11 +315,21 @@ if [ "$JOBS" = 1 ]; then
     report_suite "$t"
   done
 else
+  # Wait for the suites by pid, never with a bare `wait` or `jobs`: when this
+  # stage started dockerd itself (a fresh machine), the daemon is a
+  # background job of this shell too, and a bare `wait` never returns.
+  suites=()
   for t in $TARGETS; do
-    while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
+    while :; do
+      running=0
+      for pid in "${suites[@]}"; do kill -0 "$pid" 2>/dev/null && running=$((running + 1)); done
+      [ "$running" -lt "$JOBS" ] && break
+      sleep 0.5
+    done
     suite_one "$t" &
+    suites+=($!)
   done
-  wait
+  wait "${suites[@]}"
   for t in $TARGETS; do report_suite "$t"; done
 fi
 
