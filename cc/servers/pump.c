@@ -18,6 +18,33 @@
 #include "cc/servers/log.h"
 #include "cc/servers/net.h"
 
+int pump_accept(struct core *core, int lfd, long long *pause_until_ms,
+                struct session **out)
+{
+    struct sockaddr_storage peer;
+    socklen_t peerlen;
+    int fd = net_accept(lfd, false, &peer, &peerlen);
+
+    if (fd == -EMFILE || fd == -ENFILE) {
+        log_msg(LOG_WARNING, "Accepting client connection: %s", strerror(-fd));
+        *pause_until_ms = net_mono_ms() + 100;
+        return fd;
+    }
+    if (fd < 0) {
+        if (fd != -EAGAIN)
+            log_msg(LOG_VERBOSE, "Accepting client connection: %s", strerror(-fd));
+        return fd;
+    }
+    net_set_nodelay(fd);
+    *out = session_new(core, fd, (struct sockaddr *)&peer, peerlen);
+    if (*out == NULL) {
+        log_msg(LOG_WARNING, "Out of memory creating a session; closing fd %d", fd);
+        close(fd);
+        return -ENOMEM;
+    }
+    return fd;
+}
+
 ssize_t pump_in(int fd, struct session *s, char *buf, size_t cap)
 {
     ssize_t n = net_read(fd, buf, cap);

@@ -69,6 +69,15 @@ void pump_close(int fd, char *buf, size_t cap);
 void pump_serve_blocking(struct core *core, int fd, struct session *s,
                          char *buf, size_t cap, long long *cron_last_ms);
 
+/* Accepts one client from the non-blocking listener lfd for the blocking
+ * engines (sync, threads): the client socket stays blocking, gets
+ * TCP_NODELAY and a session (*out). Returns the client fd, or -errno:
+ * -EAGAIN when the backlog is empty; -EMFILE/-ENFILE, logged, after setting
+ * *pause_until_ms 100 ms ahead so the caller stops polling the listener
+ * for a while; -ENOMEM when no session could be made (the fd is closed). */
+int pump_accept(struct core *core, int lfd, long long *pause_until_ms,
+                struct session **out);
+
 /* Calls core_cron when 100 ms or more passed since *last_ms (monotonic ms),
  * updating *last_ms. Returns true when it ran. */
 bool pump_cron_due(struct core *core, long long *last_ms, long long now_ms);

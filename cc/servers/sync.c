@@ -53,28 +53,12 @@ static int sync_run(const struct server_config *cfg, struct core *core)
         if (rc <= 0 || pfd[0].revents != 0 || !(pfd[1].revents & POLLIN))
             continue;
 
-        struct sockaddr_storage peer;
-        socklen_t peerlen;
         /* The listener is non-blocking (a client that vanished between poll
          * and accept must not block us); the client socket is blocking. */
-        int fd = net_accept(lfd, false, &peer, &peerlen);
-        if (fd == -EMFILE || fd == -ENFILE) {
-            log_msg(LOG_WARNING, "Accepting client connection: %s", strerror(-fd));
-            accept_pause_until = net_mono_ms() + 100;
+        struct session *s;
+        int fd = pump_accept(core, lfd, &accept_pause_until, &s);
+        if (fd < 0)
             continue;
-        }
-        if (fd < 0) {
-            if (fd != -EAGAIN)
-                log_msg(LOG_VERBOSE, "Accepting client connection: %s", strerror(-fd));
-            continue;
-        }
-        net_set_nodelay(fd);
-        struct session *s = session_new(core, fd, (struct sockaddr *)&peer, peerlen);
-        if (s == NULL) {
-            log_msg(LOG_WARNING, "Out of memory creating a session; closing fd %d", fd);
-            close(fd);
-            continue;
-        }
         pump_serve_blocking(core, fd, s, buf, SYNC_BUF_SIZE, &cron_last);
     }
     if (net_shutdown_requested())

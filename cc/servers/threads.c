@@ -148,26 +148,12 @@ static int threads_run(const struct server_config *cfg, struct core *core)
 
         /* Drain the backlog a bounded batch at a time so cron still runs. */
         for (int i = 0; i < 64; i++) {
-            struct sockaddr_storage peer;
-            socklen_t peerlen;
-            int fd = net_accept(lfd, false, &peer, &peerlen);
-            if (fd == -EMFILE || fd == -ENFILE) {
-                log_msg(LOG_WARNING, "Accepting client connection: %s", strerror(-fd));
-                accept_pause_until = net_mono_ms() + 100;
-                break;
-            }
-            if (fd < 0) {
-                if (fd != -EAGAIN)
-                    log_msg(LOG_VERBOSE, "Accepting client connection: %s", strerror(-fd));
-                break;
-            }
-            net_set_nodelay(fd);
-            struct session *s = session_new(core, fd, (struct sockaddr *)&peer, peerlen);
-            if (s == NULL) {
-                log_msg(LOG_WARNING, "Out of memory creating a session; closing fd %d", fd);
-                close(fd);
+            struct session *s;
+            int fd = pump_accept(core, lfd, &accept_pause_until, &s);
+            if (fd == -ENOMEM)
                 continue;
-            }
+            if (fd < 0)
+                break;
             if (session_want_close(s))
                 threads_refuse(fd, s);
             else
