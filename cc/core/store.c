@@ -643,8 +643,10 @@ int store_get_with(struct store *st, int db, const char *key, size_t klen,
     return pp ? 1 : 0;
 }
 
-int store_get(struct store *st, int db, const char *key, size_t klen,
-              struct store_value *out)
+/* GET and GETDEL: copies the value out (and, for GETDEL, removes the key)
+ * under the stripe's lock. */
+static int get_copy(struct store *st, int db, const char *key, size_t klen,
+                    struct store_value *out, bool remove)
 {
     out->data = NULL;
     out->len = 0;
@@ -658,11 +660,22 @@ int store_get(struct store *st, int db, const char *key, size_t klen,
     struct entry **pp = stripe_lookup(st, s, h, key, klen, &c, &ti);
     if (pp) {
         rc = value_copy(out, entry_val(*pp), (*pp)->vlen);
-        if (rc == 0)
+        if (rc == 0) {
+            if (remove) {
+                free(stripe_unlink(s, ti, pp));
+                stripe_maybe_shrink(s);
+            }
             rc = 1;
+        }
     }
     pthread_mutex_unlock(&s->lock);
     return rc;
+}
+
+int store_get(struct store *st, int db, const char *key, size_t klen,
+              struct store_value *out)
+{
+    return get_copy(st, db, key, klen, out, false);
 }
 
 int store_set(struct store *st, int db, const char *key, size_t klen,
@@ -749,26 +762,7 @@ fail:
 int store_getdel(struct store *st, int db, const char *key, size_t klen,
                  struct store_value *out)
 {
-    out->data = NULL;
-    out->len = 0;
-    if (!db_ok(db))
-        return -EINVAL;
-    uint32_t h;
-    struct stripe *s = stripe_for(st, db, key, klen, &h);
-    struct clk c = {0};
-    int ti, rc = 0;
-    pthread_mutex_lock(&s->lock);
-    struct entry **pp = stripe_lookup(st, s, h, key, klen, &c, &ti);
-    if (pp) {
-        rc = value_copy(out, entry_val(*pp), (*pp)->vlen);
-        if (rc == 0) {
-            free(stripe_unlink(s, ti, pp));
-            stripe_maybe_shrink(s);
-            rc = 1;
-        }
-    }
-    pthread_mutex_unlock(&s->lock);
-    return rc;
+    return get_copy(st, db, key, klen, out, true);
 }
 
 int store_getex(struct store *st, int db, const char *key, size_t klen,
