@@ -67,6 +67,9 @@ DIFFERENCES = {
     "protected-mode-warning": "respd logs a warning at startup when it listens beyond "
                               "loopback without a password (issue 8); redis-server 7.0 "
                               "only refuses such clients.",
+    "shutdown-save": "respd keeps no data on disk, so it refuses SHUTDOWN SAVE "
+                     "instead of pretending to save; redis-server writes an RDB "
+                     "file and exits.",
     "sigterm-flush": "respd flushes every reply it produced before exiting on "
                      "SIGTERM; redis-server 7.0 closes normal clients at shutdown "
                      "without flushing their pending output.",

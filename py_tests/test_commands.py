@@ -333,6 +333,14 @@ CASES = {
         (["AUTH", "nobody", "x"], b"-WRONGPASS invalid username-password pair or user is disabled.\r\n"),
         (["AUTH"], WRONG_ARGS % b"auth"),
     ],
+    # Only the refusals: a SHUTDOWN that works ends the server (test_server.py).
+    "shutdown-refusals": [
+        (["SHUTDOWN", "later"], SYNTAX),
+        (["SHUTDOWN", "NOSAVE", "SAVE"], SYNTAX),
+        (["SHUTDOWN", "ABORT", "NOW"], SYNTAX),
+        (["shutdown", "abort"], b"-ERR No shutdown in progress.\r\n"),
+        (["PING"], b"+PONG\r\n"),
+    ],
 }
 
 

@@ -331,3 +331,29 @@ def test_sigterm_mid_pipeline_loses_no_produced_reply(target, start_server, raw)
             "client %d: %d INCRs executed before SIGTERM, only %d replies arrived"
             % (k, observed[k], len(incrs)))
     assert srv.stop(timeout=20) == 0
+
+
+# -- SHUTDOWN ----------------------------------------------------------------
+
+@pytest.mark.parametrize("args", [["SHUTDOWN"], ["shutdown", "nosave", "now"]])
+def test_shutdown_closes_without_reply_and_exits_0(start_server, raw, args):
+    srv = start_server()
+    c = raw(srv)
+    assert c.call_raw("SET", "k", "v") == b"+OK\r\n"
+    c.send_command(*args)
+    # Like redis-server: no reply, the connection closes, the process exits 0.
+    assert c.read_until_close(timeout=20) == b""
+    srv.proc.wait(timeout=20)
+    assert srv.stop() == 0
+    assert "User requested shutdown" in srv.log_since(0)
+
+
+@pytest.mark.respd_only("shutdown-save")
+def test_shutdown_save_is_refused_and_the_server_keeps_serving(start_server, raw):
+    srv = start_server()
+    c = raw(srv)
+    assert c.call_raw("SHUTDOWN", "SAVE") == (
+        b"-ERR respd keeps no data on disk, so SHUTDOWN SAVE has nowhere to save it; "
+        b"use SHUTDOWN NOSAVE\r\n")
+    assert c.call_raw("PING") == b"+PONG\r\n"
+    assert srv.proc.poll() is None

@@ -124,6 +124,53 @@ static void cmd_quit(ARGS)
     s->flags |= SESSION_CLOSE;
 }
 
+/* SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT], parsed as Redis 7.0 does.
+ * respd keeps nothing on disk: NOSAVE, NOW and FORCE change nothing, SAVE is
+ * refused rather than pretend to save, and no shutdown ever waits (Redis's
+ * waits for replicas), so there is none for ABORT to abort. On success the
+ * client gets no reply: its connection closes, as Redis's does when the
+ * process exits. */
+static void cmd_shutdown(ARGS)
+{
+    bool nosave = false, save = false, other = false, abort = false;
+    for (int i = 1; i < argc; i++) {
+        if (arg_is(argv[i], argvlen[i], "nosave"))
+            nosave = true;
+        else if (arg_is(argv[i], argvlen[i], "save"))
+            save = true;
+        else if (arg_is(argv[i], argvlen[i], "now") ||
+                 arg_is(argv[i], argvlen[i], "force"))
+            other = true;
+        else if (arg_is(argv[i], argvlen[i], "abort"))
+            abort = true;
+        else {
+            reply_error(out_of(s), SHARED_SYNTAX_ERR);
+            return;
+        }
+    }
+    if ((abort && (nosave || save || other)) || (nosave && save)) {
+        reply_error(out_of(s), SHARED_SYNTAX_ERR);
+        return;
+    }
+    if (abort) {
+        reply_error(out_of(s), "ERR No shutdown in progress.");
+        return;
+    }
+    if (save) {
+        reply_error(out_of(s), "ERR respd keeps no data on disk, so SHUTDOWN SAVE "
+                               "has nowhere to save it; use SHUTDOWN NOSAVE");
+        return;
+    }
+    struct core *c = s->core;
+    if (c->shutdown_hook == NULL) {
+        reply_error(out_of(s), "ERR SHUTDOWN is not available: this server has "
+                               "no engine to stop");
+        return;
+    }
+    c->shutdown_hook(c->shutdown_hook_ctx);
+    s->flags |= SESSION_CLOSE;
+}
+
 /* Compares in time that depends only on the attempt's length, so the
  * configured password's content and length do not leak through timing. */
 static bool password_matches(const char *want, const char *got, size_t gotlen)
@@ -2173,6 +2220,15 @@ static const struct command command_table[] = {
      .complexity = "O(N) where N is the number of keys in the selected database",
      .acl = "keyspace write slow dangerous", .args = "?flush-type(ASYNC|SYNC)",
      .tips = "request_policy:all_shards response_policy:all_succeeded"},
+    {.name = "shutdown", .proc = cmd_shutdown, .arity = -1,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_ALLOW_BUSY,
+     .group = "server",
+     .summary = "Synchronously save the dataset to disk and then shut down the server",
+     .since = "1.0.0",
+     .complexity = "O(N) when saving, where N is the total number of keys in all "
+                   "databases when saving data, otherwise O(1)",
+     .acl = "admin slow dangerous",
+     .args = "?nosave_save(NOSAVE|SAVE) ?NOW ?FORCE ?ABORT"},
     {.name = "flushall", .proc = cmd_flushall, .arity = -1, .flags = CMD_WRITE,
      .group = "server", .summary = "Remove all keys from all databases",
      .since = "1.0.0",

@@ -92,6 +92,8 @@ struct core {
 
     core_stats_hook stats_hook;
     void *stats_hook_ctx;
+    core_shutdown_hook shutdown_hook;
+    void *shutdown_hook_ctx;
 
     pthread_mutex_t registry_lock;
     struct session *clients;     /* intrusive list, newest first */

@@ -2204,3 +2204,49 @@ TEST(Commands, CommandInfoMatchesRedis) {
 }
 
 }  // namespace
+
+TEST(Commands, ShutdownSyntaxAndAbortAsRedis70) {
+    Harness h;
+    int calls = 0;
+    core_set_shutdown_hook(h.core(), [](void *ctx) { ++*static_cast<int *>(ctx); }, &calls);
+    EXPECT_EQ(h.Run(Cmd({"shutdown", "later"})), "-ERR syntax error\r\n");
+    EXPECT_EQ(h.Run(Cmd({"shutdown", "nosave", "save"})), "-ERR syntax error\r\n");
+    EXPECT_EQ(h.Run(Cmd({"shutdown", "abort", "now"})), "-ERR syntax error\r\n");
+    EXPECT_EQ(h.Run(Cmd({"shutdown", "ABORT"})), "-ERR No shutdown in progress.\r\n");
+    EXPECT_EQ(h.Run(Cmd({"shutdown", "save"})),
+              "-ERR respd keeps no data on disk, so SHUTDOWN SAVE has nowhere to "
+              "save it; use SHUTDOWN NOSAVE\r\n");
+    EXPECT_EQ(calls, 0);
+    EXPECT_FALSE(h.WantClose());
+}
+
+TEST(Commands, ShutdownCallsTheHookAndClosesWithoutAReply) {
+    Harness h;
+    int calls = 0;
+    core_set_shutdown_hook(h.core(), [](void *ctx) { ++*static_cast<int *>(ctx); }, &calls);
+    // Nothing after SHUTDOWN in the same pipeline runs.
+    EXPECT_EQ(h.Run(Cmd({"set", "k", "v"}) + Cmd({"SHUTDOWN", "NOSAVE", "now", "FORCE"}) +
+                    Cmd({"set", "k", "w"})),
+              "+OK\r\n");
+    EXPECT_EQ(calls, 1);
+    EXPECT_TRUE(h.WantClose());
+    Harness other(h);
+    EXPECT_EQ(other.Run(Cmd({"get", "k"})), "$1\r\nv\r\n");
+}
+
+TEST(Commands, ShutdownWithoutAnEngineIsAnError) {
+    Harness h;
+    EXPECT_EQ(h.Run(Cmd({"shutdown"})),
+              "-ERR SHUTDOWN is not available: this server has no engine to stop\r\n");
+    EXPECT_FALSE(h.WantClose());
+}
+
+TEST(Commands, ShutdownNeedsAuthentication) {
+    Harness::Options o;
+    o.requirepass = "pw";
+    Harness h(o);
+    int calls = 0;
+    core_set_shutdown_hook(h.core(), [](void *ctx) { ++*static_cast<int *>(ctx); }, &calls);
+    EXPECT_EQ(h.Run(Cmd({"shutdown"})), "-NOAUTH Authentication required.\r\n");
+    EXPECT_EQ(calls, 0);
+}

@@ -146,6 +146,12 @@ void core_set_stats_hook(struct core *c, core_stats_hook fn, void *ctx)
     c->stats_hook_ctx = ctx;
 }
 
+void core_set_shutdown_hook(struct core *c, core_shutdown_hook fn, void *ctx)
+{
+    c->shutdown_hook = fn;
+    c->shutdown_hook_ctx = ctx;
+}
+
 int core_connected_clients(struct core *c)
 {
     return atomic_load_explicit(&c->nclients, memory_order_relaxed);

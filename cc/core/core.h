@@ -73,6 +73,14 @@ typedef void (*core_stats_hook)(void *ctx, struct core_proc_stats *out);
  * INFO, so it must be thread-safe. Call before serving clients. */
 void core_set_stats_hook(struct core *c, core_stats_hook fn, void *ctx);
 
+/* SHUTDOWN: the core cannot stop its engine, so main installs a hook that
+ * asks the engine to stop as SIGTERM does (stop accepting, flush every reply
+ * already produced, exit 0). Called from whichever thread runs the command,
+ * so it must be thread-safe. Without a hook SHUTDOWN answers an error. Call
+ * before serving clients. */
+typedef void (*core_shutdown_hook)(void *ctx);
+void core_set_shutdown_hook(struct core *c, core_shutdown_hook fn, void *ctx);
+
 /* Number of registered (admitted, not yet freed) sessions. */
 int core_connected_clients(struct core *c);
 

@@ -225,6 +225,15 @@ static void main_adjust_nofile(int *maxclients)
     }
 }
 
+/* SHUTDOWN takes the same road as SIGTERM: every engine watches for it,
+ * stops accepting, flushes what it owes its clients and returns 0. */
+static void main_shutdown_hook(void *ctx)
+{
+    (void)ctx;
+    log_msg(LOG_WARNING, "User requested shutdown...");
+    net_shutdown_request();
+}
+
 /* INFO's cpu and memory figures: the core makes no system calls, so it asks
  * this hook. Thread-safe: getrusage and a private read of statm. */
 static void main_stats_hook(void *ctx, struct core_proc_stats *out)
@@ -403,6 +412,7 @@ int main(int argc, char **argv)
         return 1;
     }
     core_set_stats_hook(core, main_stats_hook, NULL);
+    core_set_shutdown_hook(core, main_shutdown_hook, NULL);
     log_msg(LOG_NOTICE, "Server initialized: engine %s, maxclients %d, timeout %d, threads %d",
             engine->name, cfg.maxclients, cfg.timeout, cfg.threads);
 
