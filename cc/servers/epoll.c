@@ -139,28 +139,19 @@ static void epoll_pause_accepting(struct epoll_loop *lp, long long now)
 static void epoll_accept(struct epoll_loop *lp)
 {
     for (int k = 0; k < EPOLL_ACCEPTS_PER_WAKE; k++) {
-        struct sockaddr_storage peer;
-        socklen_t peerlen;
-        int fd = net_accept(lp->lfd, true, &peer, &peerlen);
-        if (fd == -EMFILE || fd == -ENFILE) {
-            log_msg(LOG_WARNING, "Accepting client connection: %s", strerror(-fd));
+        struct session *s;
+        int fd = pump_accept(lp->core, lp->lfd, true, &s);
+        if (pump_out_of_fds(fd)) {
             epoll_pause_accepting(lp, net_mono_ms());
             return;
         }
-        if (fd < 0) {
-            if (fd != -EAGAIN)
-                log_msg(LOG_VERBOSE, "Accepting client connection: %s", strerror(-fd));
+        if (fd == -ENOMEM)
+            continue;
+        if (fd < 0)
             return;
-        }
         if (fd >= lp->nslots) {
             log_msg(LOG_WARNING, "fd %d above the open-files limit seen at start; closing it", fd);
-            close(fd);
-            continue;
-        }
-        net_set_nodelay(fd);
-        struct session *s = session_new(lp->core, fd, (struct sockaddr *)&peer, peerlen);
-        if (s == NULL) {
-            log_msg(LOG_WARNING, "Out of memory creating a session; closing fd %d", fd);
+            session_free(s);
             close(fd);
             continue;
         }

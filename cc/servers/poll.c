@@ -92,27 +92,13 @@ static int poll_grow(struct poll_loop *pl)
 static bool poll_accept(struct poll_loop *pl, int lfd)
 {
     for (int k = 0; k < POLL_ACCEPTS_PER_WAKE; k++) {
-        struct sockaddr_storage peer;
-        socklen_t peerlen;
-        int fd = net_accept(lfd, true, &peer, &peerlen);
-        if (fd == -EMFILE || fd == -ENFILE) {
-            log_msg(LOG_WARNING, "Accepting client connection: %s", strerror(-fd));
-            return true;
-        }
-        if (fd < 0) {
-            if (fd != -EAGAIN)
-                log_msg(LOG_VERBOSE, "Accepting client connection: %s", strerror(-fd));
-            return false;
-        }
+        struct session *s;
+        int fd = pump_accept(pl->core, lfd, true, &s);
+        if (fd < 0)
+            return pump_out_of_fds(fd);
         if (pl->n == pl->cap && poll_grow(pl) < 0) {
             log_msg(LOG_WARNING, "Out of memory accepting a client; closing fd %d", fd);
-            close(fd);
-            return false;
-        }
-        net_set_nodelay(fd);
-        struct session *s = session_new(pl->core, fd, (struct sockaddr *)&peer, peerlen);
-        if (s == NULL) {
-            log_msg(LOG_WARNING, "Out of memory creating a session; closing fd %d", fd);
+            session_free(s);
             close(fd);
             return false;
         }

@@ -18,20 +18,16 @@
 #include "cc/servers/log.h"
 #include "cc/servers/net.h"
 
-int pump_accept(struct core *core, int lfd, long long *pause_until_ms,
-                struct session **out)
+int pump_accept(struct core *core, int lfd, bool nonblock, struct session **out)
 {
     struct sockaddr_storage peer;
     socklen_t peerlen;
-    int fd = net_accept(lfd, false, &peer, &peerlen);
+    int fd = net_accept(lfd, nonblock, &peer, &peerlen);
 
-    if (fd == -EMFILE || fd == -ENFILE) {
-        log_msg(LOG_WARNING, "Accepting client connection: %s", strerror(-fd));
-        *pause_until_ms = net_mono_ms() + 100;
-        return fd;
-    }
     if (fd < 0) {
-        if (fd != -EAGAIN)
+        if (pump_out_of_fds(fd))
+            log_msg(LOG_WARNING, "Accepting client connection: %s", strerror(-fd));
+        else if (fd != -EAGAIN)
             log_msg(LOG_VERBOSE, "Accepting client connection: %s", strerror(-fd));
         return fd;
     }

@@ -8,6 +8,7 @@
 #ifndef RESPD_PUMP_H
 #define RESPD_PUMP_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -69,14 +70,18 @@ void pump_close(int fd, char *buf, size_t cap);
 void pump_serve_blocking(struct core *core, int fd, struct session *s,
                          char *buf, size_t cap, long long *cron_last_ms);
 
-/* Accepts one client from the non-blocking listener lfd for the blocking
- * engines (sync, threads): the client socket stays blocking, gets
- * TCP_NODELAY and a session (*out). Returns the client fd, or -errno:
- * -EAGAIN when the backlog is empty; -EMFILE/-ENFILE, logged, after setting
- * *pause_until_ms 100 ms ahead so the caller stops polling the listener
- * for a while; -ENOMEM when no session could be made (the fd is closed). */
-int pump_accept(struct core *core, int lfd, long long *pause_until_ms,
-                struct session **out);
+/* Accepts one client from the non-blocking listener lfd, the step every
+ * readiness engine shares: the client socket is made non-blocking or left
+ * blocking, gets TCP_NODELAY and a session (*out). Returns the client fd, or
+ * -errno: -EAGAIN when the backlog is empty; -ENOMEM when no session could
+ * be made (the fd is closed); anything else is logged, and when
+ * pump_out_of_fds says so the caller stops watching the listener for a
+ * while (it stays readable, so waiting on it would spin). */
+int pump_accept(struct core *core, int lfd, bool nonblock, struct session **out);
+static inline bool pump_out_of_fds(int rc)
+{
+    return rc == -EMFILE || rc == -ENFILE;
+}
 
 /* Calls core_cron when 100 ms or more passed since *last_ms (monotonic ms),
  * updating *last_ms. Returns true when it ran. */

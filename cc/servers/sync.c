@@ -56,7 +56,9 @@ static int sync_run(const struct server_config *cfg, struct core *core)
         /* The listener is non-blocking (a client that vanished between poll
          * and accept must not block us); the client socket is blocking. */
         struct session *s;
-        int fd = pump_accept(core, lfd, &accept_pause_until, &s);
+        int fd = pump_accept(core, lfd, false, &s);
+        if (pump_out_of_fds(fd))
+            accept_pause_until = net_mono_ms() + 100;
         if (fd < 0)
             continue;
         pump_serve_blocking(core, fd, s, buf, SYNC_BUF_SIZE, &cron_last);

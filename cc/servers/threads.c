@@ -149,7 +149,9 @@ static int threads_run(const struct server_config *cfg, struct core *core)
         /* Drain the backlog a bounded batch at a time so cron still runs. */
         for (int i = 0; i < 64; i++) {
             struct session *s;
-            int fd = pump_accept(core, lfd, &accept_pause_until, &s);
+            int fd = pump_accept(core, lfd, false, &s);
+            if (pump_out_of_fds(fd))
+                accept_pause_until = net_mono_ms() + 100;
             if (fd == -ENOMEM)
                 continue;
             if (fd < 0)
