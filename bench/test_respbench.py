@@ -131,7 +131,7 @@ needs_redis = pytest.mark.skipif(
 
 @needs_redis
 def test_live_redis_benchmark_and_idle_against_redis_server(tmp_path):
-    srv = servers.Server(servers.SPECS["redis"], None, str(tmp_path))
+    srv = servers.Server(servers.SPECS["redis"], {}, str(tmp_path))
     srv.start()
     try:
         r = loadgen.run_test(srv, "get", 10, 20000, 1, 60)
@@ -147,7 +147,7 @@ def test_live_redis_benchmark_and_idle_against_redis_server(tmp_path):
 
 @needs_redis
 def test_unreachable_server_is_an_error_not_a_hang(tmp_path):
-    srv = servers.Server(servers.SPECS["redis"], None, str(tmp_path))
+    srv = servers.Server(servers.SPECS["redis"], {}, str(tmp_path))
     srv.start()
     srv.proc.kill()
     srv.proc.wait()
@@ -161,3 +161,30 @@ def test_run_rejects_unknown_engine():
     run = os.path.join(os.path.dirname(os.path.abspath(__file__)), "run")
     p = subprocess.run([run, "--engines", "nosuch"], capture_output=True, text=True)
     assert p.returncode == 2 and "unknown server" in p.stderr
+
+
+# The floor binary: from Bazel's runfiles (bench:respbench_test) or $FLOOR_BIN.
+FLOOR_BIN = os.environ.get("FLOOR_BIN", "")
+needs_floor = pytest.mark.skipif(
+    not (os.access(FLOOR_BIN, os.X_OK) and shutil.which("redis-benchmark")),
+    reason="set FLOOR_BIN to a built //cc/bench:floor (bazel test //bench:respbench_test "
+           "does) and install redis-benchmark (Debian redis-tools)")
+
+
+@needs_floor
+@pytest.mark.parametrize("test,pipeline", [("ping_mbulk", 1), ("set", 16), ("get", 1)])
+def test_floor_answers_every_request_and_exits_0(tmp_path, test, pipeline):
+    srv = servers.Server(servers.SPECS["floor"], {"floor": FLOOR_BIN}, str(tmp_path))
+    srv.start()
+    try:
+        # Values large enough that requests split across reads.
+        r = loadgen.run_test(srv, test, 20, 20000, pipeline, 60)
+        assert r["status"] == "ok", r
+        assert r["completed"] == 20000 and r["rps"] > 0
+    finally:
+        srv.stop()
+
+
+def test_floor_is_left_out_of_the_idle_test_and_targets():
+    assert not servers.SPECS["floor"].idle
+    assert all(t.server != "floor" for t in plan.TARGETS)

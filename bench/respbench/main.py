@@ -130,27 +130,36 @@ def export_commit(rev, progress):
     return src, commit
 
 
-def build_respd(output_base, dest_dir, progress, workspace=REPO):
-    """Opt build of //cc/servers:respd in `workspace`; copies the binary into
-    dest_dir so a teammate's concurrent build cannot swap it mid-run.
-    Returns its path."""
-    progress.log("building respd: bazel build -c opt //cc/servers:respd%s"
-                 % (" (output base %s)" % output_base if output_base else ""))
+# The binaries a run may need, by ServerSpec.kind.
+BINARY_TARGETS = {"respd": "//cc/servers:respd", "floor": "//cc/bench:floor"}
+
+
+def build_binaries(kinds, output_base, dest_dir, progress, workspace=REPO):
+    """Opt build of the targets for `kinds` ("respd", "floor") in `workspace`;
+    copies each binary into dest_dir so a teammate's concurrent build cannot
+    swap it mid-run. Returns {kind: path}."""
+    if not kinds:
+        return {}
+    labels = [BINARY_TARGETS[k] for k in kinds]
+    progress.log("building: bazel build -c opt %s%s" % (
+        " ".join(labels), " (output base %s)" % output_base if output_base else ""))
     base = ["bazel"] + (["--output_base=" + output_base] if output_base else [])
-    r = subprocess.run(base + ["build", "-c", "opt", "--symlink_prefix=/",
-                               "//cc/servers:respd"],
+    r = subprocess.run(base + ["build", "-c", "opt", "--symlink_prefix=/"] + labels,
                        cwd=workspace, capture_output=True, text=True)
     if r.returncode != 0:
         sys.stderr.write(r.stderr[-4000:])
-        raise ServerError("bazel build -c opt //cc/servers:respd failed (exit %d)" % r.returncode)
+        raise ServerError("bazel build -c opt %s failed (exit %d)"
+                          % (" ".join(labels), r.returncode))
     r = subprocess.run(base + ["info", "-c", "opt", "bazel-bin"], cwd=workspace,
                        capture_output=True, text=True)
     if r.returncode != 0:
         raise ServerError("bazel info bazel-bin failed: %s" % r.stderr[-2000:])
-    built = os.path.join(r.stdout.strip(), "cc", "servers", "respd")
-    dest = os.path.join(dest_dir, "respd")
-    shutil.copy2(built, dest)
-    return dest
+    out = {}
+    for kind, label in zip(kinds, labels):
+        built = os.path.join(r.stdout.strip(), *label[2:].replace(":", "/").split("/"))
+        out[kind] = os.path.join(dest_dir, kind)
+        shutil.copy2(built, out[kind])
+    return out
 
 
 def parse_args(argv):
@@ -223,10 +232,10 @@ def step_weight(w, test):
 
 
 class Runner:
-    def __init__(self, args, respd_path, log_dir, progress):
+    def __init__(self, args, binaries, log_dir, progress):
         self.args = args
         self.plan = args.plan
-        self.respd = respd_path
+        self.binaries = binaries
         self.log_dir = log_dir
         self.progress = progress
         self.samples = []
@@ -257,7 +266,7 @@ class Runner:
         order = self.round_order(rnd)
         live = {}
         for name in order:
-            server = Server(SPECS[name], self.respd, self.log_dir)
+            server = Server(SPECS[name], self.binaries, self.log_dir)
             try:
                 server.start()
                 live[name] = server
@@ -292,7 +301,7 @@ class Runner:
                 finally:
                     server.kill()
         if self.args.run_idle:
-            for name in order:
+            for name in (n for n in order if SPECS[n].idle):
                 try:
                     self.run_server_idle(rnd, SPECS[name])
                 except ServerError as e:
@@ -344,7 +353,7 @@ class Runner:
         # A killed client may leave the server mid-request: restart it so the
         # next test starts clean (stop() also checks it exits 0 on SIGTERM).
         server.stop()
-        server = Server(spec, self.respd, self.log_dir)
+        server = Server(spec, self.binaries, self.log_dir)
         server.start()
         return server
 
@@ -354,7 +363,7 @@ class Runner:
         if self.broken.get((spec.name, "idle")):
             self.progress.advance(weight)
             return
-        server = Server(spec, self.respd, self.log_dir)
+        server = Server(spec, self.binaries, self.log_dir)
         server.start()
         what = "round %d/%d  %-16s %-18s" % (rnd, self.plan.rounds, spec.name,
                                            "%d idle conns" % self.plan.idle_count)
@@ -394,7 +403,8 @@ class Runner:
 def preflight(args):
     """Names every missing tool at once, before anything starts."""
     need = ["redis-server", "redis-benchmark", "stdbuf"]
-    if any(SPECS[s].kind == "respd" for s in args.servers) and not args.respd:
+    built = {SPECS[s].kind for s in args.servers} & set(BINARY_TARGETS)
+    if built - ({"respd"} if args.respd else set()):
         need.append("bazel")
     missing = [t for t in need if shutil.which(t) is None]
     if args.respd and not os.access(args.respd, os.X_OK):
@@ -441,7 +451,7 @@ def main(argv=None):
     for rnd in range(1, plan.rounds + 1):
         for name in args.servers:
             total += sum(step_weight(w, t) for w in plan.workloads for t in w.tests)
-            total += 4.0 if args.run_idle else 0.0
+            total += 4.0 if args.run_idle and SPECS[name].idle else 0.0
     progress = Progress(total)
     tmp = tempfile.mkdtemp(prefix="respd-bench-")
     os.makedirs(args.out, exist_ok=True)
@@ -457,21 +467,22 @@ def main(argv=None):
     runner = None
     exit_status = 0
     try:
-        respd_path = None
-        if any(SPECS[s].kind == "respd" for s in args.servers):
-            if args.respd:
-                respd_path = os.path.join(tmp, "respd")
-                shutil.copy2(args.respd, respd_path)
-                machine["commit"] = "unknown: binary given as --respd %s" % args.respd
-            elif args.commit:
-                src, commit = export_commit(args.commit, progress)
-                machine["commit"] = commit
-                # The export is another workspace: bazel's default output
-                # base for it, never the one configured for this checkout.
-                respd_path = build_respd(None, tmp, progress, workspace=src)
-            else:
-                respd_path = build_respd(args.output_base, tmp, progress)
-        runner = Runner(args, respd_path, log_dir, progress)
+        kinds = [k for k in BINARY_TARGETS if any(SPECS[s].kind == k for s in args.servers)]
+        binaries = {}
+        if args.respd and "respd" in kinds:
+            kinds.remove("respd")
+            binaries["respd"] = os.path.join(tmp, "respd")
+            shutil.copy2(args.respd, binaries["respd"])
+            machine["commit"] = "unknown: binary given as --respd %s" % args.respd
+        if args.commit:
+            src, commit = export_commit(args.commit, progress)
+            machine["commit"] = commit
+            # The export is another workspace: bazel's default output base
+            # for it, never the one configured for this checkout.
+            binaries.update(build_binaries(kinds, None, tmp, progress, workspace=src))
+        else:
+            binaries.update(build_binaries(kinds, args.output_base, tmp, progress))
+        runner = Runner(args, binaries, log_dir, progress)
         for rnd in range(1, plan.rounds + 1):
             t_round = time.monotonic()
             runner.run_round(rnd)

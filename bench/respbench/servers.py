@@ -21,10 +21,11 @@ RESPD_ENGINES = ("sync", "threads", "poll", "epoll", "uring")
 @dataclass(frozen=True)
 class ServerSpec:
     name: str
-    kind: str                    # "respd" or "redis"
+    kind: str                    # "respd", "redis" or "floor"
     args: tuple = ()             # respd flags besides port/bind/maxclients
     concurrent: bool = True      # False: serves one client at a time (sync)
     note: str = ""
+    idle: bool = True            # False: left out of the idle-connections test
 
 
 SPECS = {
@@ -47,10 +48,17 @@ SPECS = {
                            note="two epoll loops, SO_REUSEPORT"),
     "uring-t2": ServerSpec("uring-t2", "respd", ("--engine", "uring", "--threads", "2"),
                            note="two io_uring loops, SO_REUSEPORT"),
+
+    # Not a server anyone runs: cc/bench/floor.c frames requests and answers
+    # +PONG without running them, so its CPU per request is the kernel's TCP
+    # work and one epoll loop alone, measured in the same run as the others.
+    "floor": ServerSpec("floor", "floor", idle=False,
+                        note="answers +PONG to every request without running it: "
+                             "the floor under every server"),
 }
 
 DEFAULT_SERVERS = ("redis", "sync", "threads", "poll", "epoll", "uring",
-                   "epoll-t2", "uring-t2")
+                   "epoll-t2", "uring-t2", "floor")
 
 
 class ServerError(Exception):
@@ -65,15 +73,19 @@ def free_port():
         return s.getsockname()[1]
 
 
-def server_argv(spec, respd_path, port):
+def server_argv(spec, binaries, port):
+    """binaries: {"respd": path, "floor": path}, the ones this run built."""
     if spec.kind == "redis":
         return ["redis-server", "--port", str(port), "--bind", "127.0.0.1",
                 "--save", "", "--appendonly", "no",
                 "--maxclients", str(MAXCLIENTS), "--daemonize", "no",
                 "--loglevel", "notice"]
-    if respd_path is None:
-        raise ServerError("%s needs the respd binary" % spec.name)
-    return [respd_path, *spec.args, "--port", str(port), "--bind", "127.0.0.1",
+    path = binaries.get(spec.kind)
+    if path is None:
+        raise ServerError("%s needs the %s binary" % (spec.name, spec.kind))
+    if spec.kind == "floor":
+        return [path, "--port", str(port), "--bind", "127.0.0.1"]
+    return [path, *spec.args, "--port", str(port), "--bind", "127.0.0.1",
             "--maxclients", str(MAXCLIENTS)]
 
 
@@ -96,7 +108,7 @@ def ping(port, timeout=1.0):
 @dataclass
 class Server:
     spec: ServerSpec
-    respd_path: str
+    binaries: dict
     log_dir: str
     port: int = 0
     proc: subprocess.Popen = None
@@ -113,7 +125,7 @@ class Server:
             self.log_path = os.path.join(
                 self.log_dir, "%03d-%s.log" % (Server.starts, self.spec.name))
             log = open(self.log_path, "wb")
-            argv = server_argv(self.spec, self.respd_path, self.port)
+            argv = server_argv(self.spec, self.binaries, self.port)
             # Own session: a Ctrl-C on the harness must not reach the server
             # before the harness has stopped it and checked its exit status.
             self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log,
