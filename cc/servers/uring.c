@@ -589,7 +589,8 @@ static void loop_check_timeouts(struct uring_loop *l)
  * sweep interval while the socket reports input, end of stream or an error
  * (one MSG_PEEK each) is cancelled; conn_update re-arms a fresh one, which
  * sees the state the old one missed. Quiet connections cost one recv(2) per
- * interval; nothing is read, so no data can be lost or reordered. */
+ * interval; nothing is read, so no data can be lost or reordered.
+ * cc/tools/uring_recv_reset.c reproduces the lost completion without respd. */
 static void loop_sweep(struct uring_loop *l)
 {
     unsigned long long before = l->rearmed;
