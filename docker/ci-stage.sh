@@ -315,21 +315,16 @@ if [ "$JOBS" = 1 ]; then
     report_suite "$t"
   done
 else
-  # Wait for the suites by pid, never with a bare `wait` or `jobs`: when this
+  # In a subshell: its `jobs` and `wait` see only the suites. When this
   # stage started dockerd itself (a fresh machine), the daemon is a
-  # background job of this shell too, and a bare `wait` never returns.
-  suites=()
-  for t in $TARGETS; do
-    while :; do
-      running=0
-      for pid in "${suites[@]}"; do kill -0 "$pid" 2>/dev/null && running=$((running + 1)); done
-      [ "$running" -lt "$JOBS" ] && break
-      sleep 0.5
+  # background job of this shell, and a `wait` here would never return.
+  (
+    for t in $TARGETS; do
+      while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
+      suite_one "$t" &
     done
-    suite_one "$t" &
-    suites+=($!)
-  done
-  wait "${suites[@]}"
+    wait
+  )
   for t in $TARGETS; do report_suite "$t"; done
 fi
 
