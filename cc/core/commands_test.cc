@@ -2203,12 +2203,13 @@ TEST(Commands, CommandInfoMatchesRedis) {
               "~0\r\n");
 }
 
-}  // namespace
+// SHUTDOWN's hook as a test sees it: counts the calls.
+void CountShutdown(void *ctx) { ++*static_cast<int *>(ctx); }
 
 TEST(Commands, ShutdownSyntaxAndAbortAsRedis70) {
     Harness h;
     int calls = 0;
-    core_set_shutdown_hook(h.core(), [](void *ctx) { ++*static_cast<int *>(ctx); }, &calls);
+    core_set_shutdown_hook(h.core(), CountShutdown, &calls);
     EXPECT_EQ(h.Run(Cmd({"shutdown", "later"})), "-ERR syntax error\r\n");
     EXPECT_EQ(h.Run(Cmd({"shutdown", "nosave", "save"})), "-ERR syntax error\r\n");
     EXPECT_EQ(h.Run(Cmd({"shutdown", "abort", "now"})), "-ERR syntax error\r\n");
@@ -2223,7 +2224,7 @@ TEST(Commands, ShutdownSyntaxAndAbortAsRedis70) {
 TEST(Commands, ShutdownCallsTheHookAndClosesWithoutAReply) {
     Harness h;
     int calls = 0;
-    core_set_shutdown_hook(h.core(), [](void *ctx) { ++*static_cast<int *>(ctx); }, &calls);
+    core_set_shutdown_hook(h.core(), CountShutdown, &calls);
     // Nothing after SHUTDOWN in the same pipeline runs.
     EXPECT_EQ(h.Run(Cmd({"set", "k", "v"}) + Cmd({"SHUTDOWN", "NOSAVE", "now", "FORCE"}) +
                     Cmd({"set", "k", "w"})),
@@ -2246,7 +2247,9 @@ TEST(Commands, ShutdownNeedsAuthentication) {
     o.requirepass = "pw";
     Harness h(o);
     int calls = 0;
-    core_set_shutdown_hook(h.core(), [](void *ctx) { ++*static_cast<int *>(ctx); }, &calls);
+    core_set_shutdown_hook(h.core(), CountShutdown, &calls);
     EXPECT_EQ(h.Run(Cmd({"shutdown"})), "-NOAUTH Authentication required.\r\n");
     EXPECT_EQ(calls, 0);
 }
+
+}  // namespace
