@@ -162,6 +162,19 @@ def build_binaries(kinds, output_base, dest_dir, progress, workspace=REPO):
     return out
 
 
+def binaries_for(names, respd, output_base, dest_dir, progress, workspace=REPO):
+    """{kind: path} for the servers `names`: a respd binary given as `respd`
+    is copied, every other binary they need is built in `workspace`."""
+    kinds = [k for k in BINARY_TARGETS if any(SPECS[n].kind == k for n in names)]
+    binaries = {}
+    if respd and "respd" in kinds:
+        kinds.remove("respd")
+        binaries["respd"] = os.path.join(dest_dir, "respd")
+        shutil.copy2(respd, binaries["respd"])
+    binaries.update(build_binaries(kinds, output_base, dest_dir, progress, workspace))
+    return binaries
+
+
 def parse_args(argv):
     ap = argparse.ArgumentParser(
         prog="bench/run",
@@ -467,21 +480,16 @@ def main(argv=None):
     runner = None
     exit_status = 0
     try:
-        kinds = [k for k in BINARY_TARGETS if any(SPECS[s].kind == k for s in args.servers)]
-        binaries = {}
-        if args.respd and "respd" in kinds:
-            kinds.remove("respd")
-            binaries["respd"] = os.path.join(tmp, "respd")
-            shutil.copy2(args.respd, binaries["respd"])
+        if args.respd:
             machine["commit"] = "unknown: binary given as --respd %s" % args.respd
         if args.commit:
             src, commit = export_commit(args.commit, progress)
             machine["commit"] = commit
             # The export is another workspace: bazel's default output base
             # for it, never the one configured for this checkout.
-            binaries.update(build_binaries(kinds, None, tmp, progress, workspace=src))
+            binaries = binaries_for(args.servers, args.respd, None, tmp, progress, workspace=src)
         else:
-            binaries.update(build_binaries(kinds, args.output_base, tmp, progress))
+            binaries = binaries_for(args.servers, args.respd, args.output_base, tmp, progress)
         runner = Runner(args, binaries, log_dir, progress)
         for rnd in range(1, plan.rounds + 1):
             t_round = time.monotonic()

@@ -17,6 +17,11 @@ BASELINE = "redis"
 FLOOR = "floor"
 
 
+def idle_servers(servers):
+    """The servers the idle-connections test covers (not the floor)."""
+    return [s for s in servers if s not in SPECS or SPECS[s].idle]
+
+
 def median(values):
     values = [v for v in values if v is not None]
     return statistics.median(values) if values else None
@@ -171,7 +176,6 @@ def markdown(run, cells, plan):
                % ("floor, same run | " if floor else ""))
     out.append("|---|---|---|---|%s---|" % ("---|" if floor else ""))
     for tgt, values, verdict in evaluate_targets(cells, plan, servers):
-        floor_cell = ""
         if tgt.kind == "idle_bytes":
             label = "idle connections"
             goal = "<= %d bytes/conn" % tgt.limit
@@ -251,7 +255,7 @@ def markdown(run, cells, plan):
     out.append("| server | bytes/conn | ratio to redis | initial bytes/conn | RSS before | "
                "RSS after | settle | threads | CPU while idle | status |")
     out.append("|---|---|---|---|---|---|---|---|---|---|")
-    for s in (s for s in servers if s not in SPECS or SPECS[s].idle):
+    for s in idle_servers(servers):
         c = cells.get((s, "idle", "idle"))
         if c is None:
             out.append("| %s | - | - | - | - | - | - | - | - | not run |" % s)
@@ -348,16 +352,15 @@ def plot(path, run, cells, plan):
         ax.text(0.5, 0.5, "Memory per idle connection: not measured in this run",
                 ha="center", va="center", transform=ax.transAxes)
         return finish_plot(fig, path, run)
-    idle_servers = [s for s in servers if s not in SPECS or SPECS[s].idle]
-    vals = [(cells.get((s, "idle", "idle")) or {}).get("bytes_per_conn") for s in idle_servers]
-    ax.bar(range(len(idle_servers)), [max(v or 0, 1) for v in vals],
-           color=[color(s) for s in idle_servers])
+    idle = idle_servers(servers)
+    vals = [(cells.get((s, "idle", "idle")) or {}).get("bytes_per_conn") for s in idle]
+    ax.bar(range(len(idle)), [max(v or 0, 1) for v in vals], color=[color(s) for s in idle])
     for i, v in enumerate(vals):
         ax.text(i, max(v or 1, 1), "breaks" if v is None else "{:,.0f}".format(v),
                 ha="center", va="bottom", fontsize=8)
     ax.axhline(256, color="red", linewidth=1, label="target for epoll/uring: 256 B")
-    ax.set_xticks(range(len(idle_servers)))
-    ax.set_xticklabels(idle_servers)
+    ax.set_xticks(range(len(idle)))
+    ax.set_xticklabels(idle)
     ax.set_yscale("log")
     ax.set_ylabel("bytes of RSS per idle connection (log)")
     ax.set_title("Memory per idle connection (%d connections)" % plan.idle_count)
