@@ -27,7 +27,7 @@ T0=$(date +%s)
 . "$ROOT/docker/lib.sh"
 # target = compose service name, and the port its command line uses.
 declare -n PORT=RESPD_PORTS
-ALL_TARGETS="sync threads poll epoll uring uring-singleshot uring-multishot epoll-t2 uring-t2"
+ALL_TARGETS=$RESPD_TARGET_NAMES
 
 TARGETS=$ALL_TARGETS
 JUNIT_DIR=""

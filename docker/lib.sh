@@ -7,11 +7,16 @@ RESPD_STARTED_DOCKERD=""
 RESPD_DOCKER_LOG=${RESPD_DOCKER_LOG:-/tmp}
 
 # Each compose service (= py_tests target) and the port docker/compose.yaml
-# gives it; docker/README.md and README.md show the same table.
-declare -A RESPD_PORTS=(
-  [sync]=7380 [threads]=7381 [poll]=7382 [epoll]=7383 [uring]=7384
-  [epoll-t2]=7385 [uring-t2]=7386 [uring-singleshot]=7387 [uring-multishot]=7388
-)
+# gives it, from targets.bzl, the one list (//:targets_test checks that
+# compose.yaml and the READMEs agree with it).
+declare -A RESPD_PORTS=()
+RESPD_TARGET_NAMES=""
+while read -r _name _port; do
+  RESPD_PORTS[$_name]=$_port
+  RESPD_TARGET_NAMES="$RESPD_TARGET_NAMES${RESPD_TARGET_NAMES:+ }$_name"
+done < <(/usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/../scripts/targets.py" ports)
+unset _name _port
+[ -n "$RESPD_TARGET_NAMES" ] || { echo "docker/lib.sh: could not read targets.bzl" >&2; return 1; }
 
 ensure_dockerd() {
   if docker info >/dev/null 2>&1; then

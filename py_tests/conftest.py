@@ -13,6 +13,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -42,21 +43,18 @@ class Target:
     lean_idle: bool = False   # idle connections hold no buffers (issues 3, 4)
 
 
-TARGETS = {t.name: t for t in [
-    Target("sync", ("--engine", "sync"), serial=True),
-    Target("threads", ("--engine", "threads")),
-    Target("poll", ("--engine", "poll")),
-    Target("epoll", ("--engine", "epoll"), lean_idle=True),
-    Target("uring", ("--engine", "uring"), uring=True, lean_idle=True),
-    Target("uring-singleshot", ("--engine", "uring", "--uring-mode", "singleshot"), uring=True,
-           lean_idle=True),
-    Target("uring-multishot", ("--engine", "uring", "--uring-mode", "multishot"), uring=True,
-           lean_idle=True),
-    Target("epoll-t2", ("--engine", "epoll", "--threads", "2"), loops=2, lean_idle=True),
-    Target("uring-t2", ("--engine", "uring", "--threads", "2"), uring=True, loops=2,
-           lean_idle=True),
-    Target("redis", redis=True),
-]}
+def _load_targets():
+    """targets.bzl (through scripts/targets.py) is the one list of respd's
+    targets; the redis-server reference is added here."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+    import targets as targets_bzl
+    out = [Target(t["name"], tuple(t["flags"]), serial=t["serial"], uring=t["uring"],
+                  loops=t["loops"], lean_idle=t["lean_idle"]) for t in targets_bzl.targets()]
+    out.append(Target("redis", redis=True))
+    return {t.name: t for t in out}
+
+
+TARGETS = _load_targets()
 
 # Deliberate differences between respd and redis-server 7.0. A test marked
 # @pytest.mark.respd_only("key") is skipped on the redis target with the
