@@ -19,7 +19,7 @@
 #   env: RESPD_COMPOSE overrides the compose command (default: `docker
 #   compose` if present, else `docker-compose`); RESPD_KEEP_LOGS=DIR
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 T0=$(date +%s)
 
@@ -167,8 +167,8 @@ ping() {
 }
 
 wait_ready() {
-  local t=$1 port=${PORT[$1]} i
-  for i in $(seq 1 150); do
+  local t=$1 port=${PORT[$1]} _
+  for _ in $(seq 1 150); do
     if ping "$port" 2>/dev/null; then
       echo "$t answers PING on 127.0.0.1:$port"
       return 0

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # docker/lib.sh - Docker steps shared by docker/up (what a newcomer runs)
 # and docker/ci-stage.sh (what CI runs): a daemon, the base image, the
 # compose command. Sourced, not run. Set RESPD_DOCKER_LOG to a directory for
@@ -11,6 +12,7 @@ RESPD_DOCKER_LOG=${RESPD_DOCKER_LOG:-/tmp}
 # compose.yaml and the READMEs agree with it).
 declare -A RESPD_PORTS=()
 RESPD_TARGET_NAMES=""
+# shellcheck disable=SC2034  # RESPD_PORTS is read by the scripts that source this one
 while read -r _name _port; do
   RESPD_PORTS[$_name]=$_port
   RESPD_TARGET_NAMES="$RESPD_TARGET_NAMES${RESPD_TARGET_NAMES:+ }$_name"
@@ -28,8 +30,8 @@ ensure_dockerd() {
   setsid dockerd --bridge=none --iptables=false --ip6tables=false >"$RESPD_DOCKER_LOG/dockerd.log" 2>&1 </dev/null &
   RESPD_STARTED_DOCKERD=$!
   echo "started dockerd (pid $RESPD_STARTED_DOCKERD), log $RESPD_DOCKER_LOG/dockerd.log"
-  local i
-  for i in $(seq 1 150); do
+  local _
+  for _ in $(seq 1 150); do
     docker info >/dev/null 2>&1 && return 0
     kill -0 "$RESPD_STARTED_DOCKERD" 2>/dev/null || { echo "dockerd exited:"; tail -n 20 "$RESPD_DOCKER_LOG/dockerd.log"; return 1; }
     sleep 0.2

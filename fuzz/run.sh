@@ -44,6 +44,7 @@ else
     trap 'rm -rf "$work"' EXIT
 fi
 
+# shellcheck disable=SC2054  # the commas belong to -fsanitize=, not to the array
 flags=(-std=c11 -g -O1 -fno-omit-frame-pointer -I"$root"
        -fsanitize=address,undefined -fno-sanitize-recover=all
        -Wall -Wextra -Werror)
@@ -72,7 +73,7 @@ for t in "${targets[@]}"; do
     # The parser target inflates inputs itself to reach the 64 KiB limits.
     max_len=8192
     if [ "$t" = parser ]; then max_len=4096; fi
-    args=(-dict="$root/fuzz/resp.dict" -max_len=$max_len -timeout=10 -rss_limit_mb=2048
+    args=(-dict="$root/fuzz/resp.dict" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048
           -print_final_stats=1 -artifact_prefix="$work/artifacts-$t/")
     if [ -n "$seconds" ]; then args+=(-max_total_time="$seconds"); fi
     if [ -n "$runs" ]; then args+=(-runs="$runs"); fi
