@@ -68,8 +68,6 @@
  * interval are checked against the socket (see loop_sweep). */
 #define URING_SWEEP_TICKS 20
 
-enum uring_mode { URING_MODE_AUTO, URING_MODE_MULTISHOT, URING_MODE_SINGLESHOT };
-
 enum conn_flag {
     CONN_READING = 1 << 0,     /* a recv or poll is in flight */
     CONN_READ_CANCEL = 1 << 1, /* ... and a cancel for it was requested */
@@ -991,36 +989,17 @@ static void *loop_thread(void *arg)
     return NULL;
 }
 
-static int parse_mode(const char *s, enum uring_mode *out)
-{
-    if (!s || strcmp(s, "auto") == 0)
-        *out = URING_MODE_AUTO;
-    else if (strcmp(s, "multishot") == 0)
-        *out = URING_MODE_MULTISHOT;
-    else if (strcmp(s, "singleshot") == 0)
-        *out = URING_MODE_SINGLESHOT;
-    else
-        return -EINVAL;
-    return 0;
-}
-
 static int uring_run(const struct server_config *cfg, struct core *core)
 {
     struct uring_start start = {.mu = PTHREAD_MUTEX_INITIALIZER,
                                 .cv = PTHREAD_COND_INITIALIZER};
     struct utsname uts;
-    enum uring_mode mode;
     int n = cfg->threads > 1 ? cfg->threads : 1;
     int *fds = NULL;
     struct uring_loop *loops = NULL;
     pthread_t *tids = NULL;
     int started = 0, rc = 1;
 
-    if (parse_mode(cfg->uring_mode, &mode) < 0) {
-        log_msg(LOG_WARNING, "Bad --uring-mode '%s': use auto, multishot or singleshot",
-                cfg->uring_mode);
-        return 1;
-    }
     if (uname(&uts) < 0)
         snprintf(uts.release, sizeof(uts.release), "unknown");
 
@@ -1039,7 +1018,7 @@ static int uring_run(const struct server_config *cfg, struct core *core)
             .cfg = cfg,
             .core = core,
             .start = &start,
-            .mode = mode,
+            .mode = cfg->uring_mode,
             .kernel = uts.release,
             .listen_fd = fds[i],
             .accept_warned_ms = LLONG_MIN / 2,
