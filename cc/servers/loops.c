@@ -85,8 +85,9 @@ static void *loops_thread(void *arg)
 
 int loops_run(const char *name, int n, const struct loops_ops *ops, void *ctx)
 {
-    struct loops_group g = {.ops = ops, .ctx = ctx, .mu = PTHREAD_MUTEX_INITIALIZER,
-                            .cv = PTHREAD_COND_INITIALIZER};
+    struct loops_group g = {
+        .ops = ops, .ctx = ctx, .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER
+    };
     struct loops_slot *slots = calloc((size_t)n, sizeof(*slots));
     int threads = 1, rc = 0;
 
@@ -97,7 +98,7 @@ int loops_run(const char *name, int n, const struct loops_ops *ops, void *ctx)
         return 1;
     }
     for (int i = 0; i < n; i++)
-        slots[i] = (struct loops_slot){.g = &g, .index = i};
+        slots[i] = (struct loops_slot){ .g = &g, .index = i };
     for (; threads < n; threads++) {
         int err = pthread_create(&slots[threads].tid, NULL, loops_thread, &slots[threads]);
         if (err != 0) {

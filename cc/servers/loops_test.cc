@@ -11,7 +11,8 @@
 
 #include "cc/servers/net.h"
 
-namespace {
+namespace
+{
 
 struct Loop {
     pthread_t setup_thread{};
@@ -24,7 +25,7 @@ struct Loop {
 
 struct Group {
     std::vector<Loop> loops;
-    std::atomic<int> running{0};
+    std::atomic<int> running{ 0 };
     int ready_calls = 0, ready_n = -1, ready_saw_running = -1;
     int report_calls = 0, report_index = -1, report_err = 0;
     explicit Group(int n) : loops(static_cast<size_t>(n)) {}
@@ -75,7 +76,7 @@ void Teardown(void *ctx, int i)
     l.torn_down = true;
 }
 
-const loops_ops kOps = {Setup, Report, Ready, Run, Teardown};
+const loops_ops kOps = { Setup, Report, Ready, Run, Teardown };
 
 TEST(Loops, EachLoopIsSetUpRunAndTornDownOnOneThreadOfItsOwn)
 {
@@ -147,4 +148,4 @@ TEST(Loops, AFailingLoopStopsTheOthersAndFailsTheRun)
         EXPECT_TRUE(l.ran && l.torn_down);
 }
 
-}  // namespace
+} // namespace
