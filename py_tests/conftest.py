@@ -62,6 +62,8 @@ TARGETS = _load_targets()
 DIFFERENCES = {
     "engine-field": "INFO's server section names respd's I/O engine "
                     "(engine:NAME); redis-server has no such field.",
+    "flags": "respd's command line is its own (--engine, --uring-mode, ...); "
+             "redis-server takes a config file and --directive value pairs.",
     "protected-mode-warning": "respd logs a warning at startup when it listens beyond "
                               "loopback without a password (issue 8); redis-server 7.0 "
                               "only refuses such clients.",

@@ -16,6 +16,13 @@
 extern "C" {
 #endif
 
+/* How the io_uring engine reads and accepts (--uring-mode; see uring.c). */
+enum uring_mode {
+    URING_MODE_AUTO,       /* multishot where the kernel has it, else single-shot */
+    URING_MODE_MULTISHOT,  /* multishot accept and recv, or refuse to start */
+    URING_MODE_SINGLESHOT, /* one accept and one poll + recv(2) at a time */
+};
+
 /* Everything main parsed from the command line that engines act on. The
  * settings commands can see are also copied into the core's core_config. */
 struct server_config {
@@ -25,7 +32,7 @@ struct server_config {
     int maxclients;
     int timeout;            /* idle seconds, 0 = none */
     int threads;            /* loops for multi-loop engines; main resolves 0 to the CPU count, so >= 1 here */
-    const char *uring_mode; /* "auto", "multishot" or "singleshot" */
+    enum uring_mode uring_mode;
     size_t output_limit;
 };
 

@@ -8,7 +8,6 @@
 #define _GNU_SOURCE
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 #include "cc/core/session.h"
 #include "cc/servers/engine.h"
 #include "cc/servers/log.h"
+#include "cc/servers/loops.h"
 #include "cc/servers/net.h"
 #include "cc/servers/pump.h"
 
@@ -63,8 +63,6 @@ struct epoll_loop {
     long long drain_deadline;
     long long accept_pause_until; /* 0: accepting */
     long long cron_last, timeout_last;
-    pthread_t thread;
-    int rc;
 };
 
 static void epoll_conn_close(struct epoll_loop *lp, int fd)
@@ -264,16 +262,6 @@ static int epoll_loop_run(struct epoll_loop *lp)
     return 0;
 }
 
-static void *epoll_loop_thread(void *arg)
-{
-    struct epoll_loop *lp = arg;
-
-    lp->rc = epoll_loop_run(lp);
-    if (lp->rc != 0)
-        net_shutdown_request(); /* one broken loop stops them all, cleanly */
-    return NULL;
-}
-
 static void epoll_loop_free(struct epoll_loop *lp)
 {
     if (lp->epfd >= 0)
@@ -306,14 +294,61 @@ static int epoll_loop_init(struct epoll_loop *lp, int nslots)
     return 0;
 }
 
+/* The loops of one epoll_run, as loops.h's callbacks see them. */
+struct epoll_loops {
+    struct epoll_loop *loops;
+    int nslots;
+};
+
+static int epoll_loops_setup(void *ctx, int i)
+{
+    struct epoll_loops *g = ctx;
+
+    return epoll_loop_init(&g->loops[i], g->nslots);
+}
+
+static void epoll_loops_report(void *ctx, int i, int err)
+{
+    (void)ctx;
+    log_msg(LOG_WARNING, "epoll engine: could not set up loop %d: %s", i, strerror(-err));
+}
+
+static void epoll_loops_ready(void *ctx, int n)
+{
+    const struct epoll_loop *lp = ((struct epoll_loops *)ctx)->loops;
+    char detail[64], info[64];
+
+    snprintf(info, sizeof(info), "epoll_loops:%d\r\n", n);
+    core_set_engine_info(lp->core, info);
+    snprintf(detail, sizeof(detail), "%d loop%s, level-triggered", n, n > 1 ? "s" : "");
+    engine_log_ready(lp->cfg, lp->lfd, detail);
+}
+
+static int epoll_loops_run(void *ctx, int i)
+{
+    return epoll_loop_run(&((struct epoll_loops *)ctx)->loops[i]);
+}
+
+static void epoll_loops_teardown(void *ctx, int i)
+{
+    epoll_loop_free(&((struct epoll_loops *)ctx)->loops[i]);
+}
+
+static const struct loops_ops epoll_loops_ops = {
+    .setup = epoll_loops_setup,
+    .report = epoll_loops_report,
+    .ready = epoll_loops_ready,
+    .run = epoll_loops_run,
+    .teardown = epoll_loops_teardown,
+};
+
 static int epoll_run(const struct server_config *cfg, struct core *core)
 {
     const int nloops = cfg->threads > 0 ? cfg->threads : 1;
     struct epoll_loop *loops = calloc((size_t)nloops, sizeof(*loops));
     int *lfds = calloc((size_t)nloops, sizeof(*lfds));
     struct rlimit rl;
-    int nslots, started = 1, rc = 1;
-    char detail[64];
+    int nslots, rc = 1;
 
     if (loops == NULL || lfds == NULL) {
         log_msg(LOG_WARNING, "epoll engine: out of memory at startup");
@@ -333,43 +368,8 @@ static int epoll_run(const struct server_config *cfg, struct core *core)
             .maxfd = -1, .cron_last = now, .timeout_last = now,
         };
     }
-    for (int i = 0; i < nloops; i++) {
-        int err = epoll_loop_init(&loops[i], nslots);
-        if (err < 0) {
-            log_msg(LOG_WARNING, "epoll engine: could not set up loop %d: %s", i, strerror(-err));
-            goto out_loops;
-        }
-    }
-    snprintf(detail, sizeof(detail), "%d loop%s, level-triggered", nloops, nloops > 1 ? "s" : "");
-    {
-        char info[64];
-        snprintf(info, sizeof(info), "epoll_loops:%d\r\n", nloops);
-        core_set_engine_info(core, info);
-    }
-    engine_log_ready(cfg, loops[0].lfd, detail);
-
-    for (; started < nloops; started++) {
-        int err = pthread_create(&loops[started].thread, NULL, epoll_loop_thread, &loops[started]);
-        if (err != 0) {
-            log_msg(LOG_WARNING, "epoll engine: could not start loop thread %d: %s", started,
-                    strerror(err));
-            net_shutdown_request();
-            break;
-        }
-    }
-    rc = epoll_loop_run(&loops[0]);
-    if (rc != 0)
-        net_shutdown_request();
-    for (int i = 1; i < started; i++) {
-        pthread_join(loops[i].thread, NULL);
-        if (loops[i].rc != 0)
-            rc = loops[i].rc;
-    }
-    if (started < nloops)
-        rc = 1;
-out_loops:
-    for (int i = 0; i < nloops; i++)
-        epoll_loop_free(&loops[i]);
+    struct epoll_loops g = {.loops = loops, .nslots = nslots};
+    rc = loops_run("epoll engine", nloops, &epoll_loops_ops, &g);
 out_free:
     free(loops);
     free(lfds);

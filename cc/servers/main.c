@@ -270,7 +270,7 @@ int main(int argc, char **argv)
         .maxclients = MAIN_DEFAULT_MAXCLIENTS,
         .timeout = 0,
         .threads = 1,
-        .uring_mode = "auto",
+        .uring_mode = URING_MODE_AUTO,
         .output_limit = MAIN_DEFAULT_OUTPUT_LIMIT,
     };
     const char *requirepass = NULL;
@@ -314,10 +314,14 @@ int main(int argc, char **argv)
                 main_bad_usage("invalid --threads '%s' (0..1024; 0 = one per CPU)", optarg);
             break;
         case MAIN_OPT_URING_MODE:
-            if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "multishot") != 0 &&
-                strcmp(optarg, "singleshot") != 0)
+            if (strcmp(optarg, "auto") == 0)
+                cfg.uring_mode = URING_MODE_AUTO;
+            else if (strcmp(optarg, "multishot") == 0)
+                cfg.uring_mode = URING_MODE_MULTISHOT;
+            else if (strcmp(optarg, "singleshot") == 0)
+                cfg.uring_mode = URING_MODE_SINGLESHOT;
+            else
                 main_bad_usage("invalid --uring-mode '%s' (auto, multishot, singleshot)", optarg);
-            cfg.uring_mode = optarg;
             break;
         case MAIN_OPT_PROTECTED_MODE:
             if (strcmp(optarg, "yes") == 0)

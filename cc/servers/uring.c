@@ -1,41 +1,27 @@
 /* uring.c - the io_uring engine: a completion loop per thread (liburing),
  * feeding kernel-provided buffers straight into the core's sessions.
- * Owns the rings, the listeners' accept operations, the provided buffers and
- * per-connection send state; does not own sessions' protocol state (core)
- * or the socket helpers (net.c, pump.c).
+ * Owns the listeners' accept operations, per-connection send state and the
+ * loop's completions; does not own ring set-up and teardown (uring_setup.c),
+ * sessions' protocol state (core) or the socket helpers (net.c, pump.c).
  *
- * io_uring features used, and the kernel each needs:
- *   IORING_OP_ACCEPT / ASYNC_CANCEL (5.5), SEND, RECV, probing (5.6),
- *   POLL_ADD (5.1), TIMEOUT (5.4)                    required
- *   IORING_SETUP_CQSIZE (5.5), IORING_SETUP_CLAMP (5.6)      required
- *   IORING_FEAT_NODROP (5.5): overflowed completions are kept, we flush them
- *   IORING_SETUP_COOP_TASKRUN | TASKRUN_FLAG (5.19)          when accepted
- *   IORING_SETUP_SINGLE_ISSUER | DEFER_TASKRUN (6.0 / 6.1)   when accepted
- *   provided buffer ring, io_uring_register_buf_ring (5.19)  multishot path
- *   multishot accept (5.19)                                  multishot path
- *   multishot recv with IORING_RECV_MULTISHOT (6.0)          multishot path
  * Paths: "multishot" = multishot accept + multishot recv into a buffer ring;
  * "singleshot" = one accept at a time + a one-shot POLL_ADD per connection
  * followed by recv(2) into one per-loop scratch buffer, which works on every
- * kernel above and keeps idle connections bufferless too. "auto" picks
- * multishot on 6.0+, and on 5.19 combines multishot accept with single-shot
- * recv from the buffer ring.
+ * kernel uring_setup.c accepts and keeps idle connections bufferless too.
+ * "auto" picks multishot on 6.0+, and on 5.19 combines multishot accept with
+ * single-shot recv from the buffer ring.
  */
 #define _GNU_SOURCE
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <liburing.h>
@@ -46,29 +32,16 @@
 #include "cc/servers/log.h"
 #include "cc/servers/net.h"
 #include "cc/servers/pump.h"
+#include "cc/servers/uring_loop.h"
 #include "cc/servers/uring_util.h"
 
-/* Provided buffers per loop: enough that a burst of reads from many clients
- * rarely runs the ring dry (-ENOBUFS only delays a read, never loses one). */
-#define URING_BUFS 1024
-#define URING_BUF_SIZE 8192
-#define URING_BGID 0
-/* Scratch for the poll path and for draining input before a close. */
-#define URING_SCRATCH 65536
 /* Largest chunk copied out of a session for one send. */
 #define URING_SEND_MAX (256 * 1024)
-#define URING_SQ_ENTRIES 2048
-/* Completions one connection can have outstanding: its read, its send and
- * the cancel requests of a close. */
-#define URING_CQE_PER_CONN 4
-#define URING_MAX_CQ 65536
 #define URING_TICK_MS 100
 #define URING_POLL_READS 4
 /* Every this many ticks, connections whose read has been silent for a whole
  * interval are checked against the socket (see loop_sweep). */
 #define URING_SWEEP_TICKS 20
-
-enum uring_mode { URING_MODE_AUTO, URING_MODE_MULTISHOT, URING_MODE_SINGLESHOT };
 
 enum conn_flag {
     CONN_READING = 1 << 0,     /* a recv or poll is in flight */
@@ -96,78 +69,6 @@ struct uring_conn {
     uint8_t flags;
     uint8_t quiet;         /* no read completion since the last sweep */
 };
-
-struct uring_start;
-
-struct uring_loop {
-    struct io_uring ring;
-    bool ring_ok;
-    int index;
-    const struct server_config *cfg;
-    struct core *core;
-    struct uring_start *start;
-    enum uring_mode mode;
-    const char *kernel;
-
-    int listen_fd;
-    bool accept_armed, accept_paused, multishot_accept;
-    long long accept_warned_ms; /* last "out of descriptors" warning */
-    enum uring_read_kind read_kind;
-
-    struct io_uring_buf_ring *br; /* NULL without a buffer ring */
-    size_t br_bytes;
-    char *bufs;
-    size_t bufs_bytes;
-    char *scratch;
-
-    struct uring_conn **byfd; /* connections by fd, for timeouts and drain */
-    int nslots;
-    int nconns;
-    struct __kernel_timespec tick;
-    unsigned long ticks;
-    bool stopping;
-    long long drain_deadline;
-    unsigned setup_flags, cq_entries;
-    unsigned long long overflows, enobufs, rearmed;
-    int rc;
-    char err[512];
-};
-
-/* Start-up rendezvous: every loop sets up its ring on its own thread
- * (SINGLE_ISSUER ties a ring to its creator), then all start together or
- * none does. */
-struct uring_start {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int reported;
-    int go; /* 0 wait, 1 run, -1 abort */
-};
-
-static void start_report(struct uring_start *st)
-{
-    pthread_mutex_lock(&st->mu);
-    st->reported++;
-    pthread_cond_broadcast(&st->cv);
-    pthread_mutex_unlock(&st->mu);
-}
-
-static int start_wait_go(struct uring_start *st)
-{
-    pthread_mutex_lock(&st->mu);
-    while (st->go == 0)
-        pthread_cond_wait(&st->cv, &st->mu);
-    int go = st->go;
-    pthread_mutex_unlock(&st->mu);
-    return go;
-}
-
-static void start_set_go(struct uring_start *st, int go)
-{
-    pthread_mutex_lock(&st->mu);
-    st->go = go;
-    pthread_cond_broadcast(&st->cv);
-    pthread_mutex_unlock(&st->mu);
-}
 
 /* ---- submission helpers ---- */
 
@@ -714,7 +615,7 @@ static void loop_handle(struct uring_loop *l, const struct io_uring_cqe *cqe)
     }
 }
 
-static int loop_run(struct uring_loop *l)
+int uring_loop_run(struct uring_loop *l)
 {
     while (!(l->stopping && l->nconns == 0 && !l->accept_armed)) {
         int ret = io_uring_submit_and_wait(&l->ring, 1);
@@ -741,192 +642,8 @@ static int loop_run(struct uring_loop *l)
     return 0;
 }
 
-/* ---- set-up ---- */
-
-/* Says which of the two EPERM causes it is when the sysctl shows it. */
-static const char *uring_disabled_note(void)
+int uring_loop_arm(struct uring_loop *l)
 {
-    FILE *f = fopen("/proc/sys/kernel/io_uring_disabled", "r");
-    int v = 0;
-
-    if (!f)
-        return "";
-    if (fscanf(f, "%d", &v) != 1)
-        v = 0;
-    fclose(f);
-    if (v == 1)
-        return "; kernel.io_uring_disabled=1: only the io_uring_group may use it";
-    if (v == 2)
-        return "; kernel.io_uring_disabled=2: io_uring is off for everyone";
-    return "; kernel.io_uring_disabled=0, so most likely a seccomp profile";
-}
-
-static int loop_try_setup(unsigned flags, void *arg)
-{
-    struct uring_loop *l = arg;
-    struct io_uring_params p = {
-        .flags = flags | IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP,
-        .cq_entries = l->cq_entries,
-    };
-    int ret = io_uring_queue_init_params(URING_SQ_ENTRIES, &l->ring, &p);
-
-    if (ret == 0) {
-        l->setup_flags = p.flags;
-        l->cq_entries = p.cq_entries;
-        l->ring_ok = true;
-        if (!(p.features & IORING_FEAT_NODROP))
-            log_msg(LOG_WARNING, "io_uring: kernel lacks IORING_FEAT_NODROP (5.5): an overflow would lose completions");
-    }
-    return ret;
-}
-
-static int loop_setup_ring(struct uring_loop *l)
-{
-    unsigned flags;
-    int ret;
-
-    l->cq_entries = uring_cq_entries((unsigned)l->cfg->maxclients, URING_CQE_PER_CONN,
-                                     URING_BUFS, 64, URING_MAX_CQ);
-    if (l->cq_entries < URING_SQ_ENTRIES)
-        l->cq_entries = URING_SQ_ENTRIES;
-    ret = uring_setup_fallback(loop_try_setup, l, &flags);
-    if (ret == 0)
-        return 0;
-    snprintf(l->err, sizeof(l->err), "%s (kernel %s%s)", uring_setup_error_hint(-ret),
-             l->kernel, ret == -EPERM ? uring_disabled_note() : "");
-    return ret;
-}
-
-static int loop_probe(struct uring_loop *l)
-{
-    static const struct {
-        int op;
-        const char *name;
-    } need[] = {
-        {.op = IORING_OP_ACCEPT, .name = "ACCEPT (5.5)"},
-        {.op = IORING_OP_ASYNC_CANCEL, .name = "ASYNC_CANCEL (5.5)"},
-        {.op = IORING_OP_SEND, .name = "SEND (5.6)"},
-        {.op = IORING_OP_RECV, .name = "RECV (5.6)"},
-        {.op = IORING_OP_POLL_ADD, .name = "POLL_ADD (5.1)"},
-        {.op = IORING_OP_TIMEOUT, .name = "TIMEOUT (5.4)"},
-    };
-    struct io_uring_probe *probe = io_uring_get_probe_ring(&l->ring);
-
-    if (!probe) {
-        snprintf(l->err, sizeof(l->err),
-                 "io_uring: this kernel (%s) cannot list its io_uring operations (needs Linux 5.6+); use --engine=epoll",
-                 l->kernel);
-        return -EOPNOTSUPP;
-    }
-    for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
-        if (!io_uring_opcode_supported(probe, need[i].op)) {
-            snprintf(l->err, sizeof(l->err),
-                     "io_uring: this kernel (%s) lacks IORING_OP_%s; use --engine=epoll",
-                     l->kernel, need[i].name);
-            io_uring_free_probe(probe);
-            return -EOPNOTSUPP;
-        }
-    }
-    io_uring_free_probe(probe);
-    return 0;
-}
-
-/* liburing 2.3 has no io_uring_setup_buf_ring: map the ring page-aligned,
- * register it, fill it. The slab is populated now so its RSS shows at
- * start-up, not as a cost of the first clients. */
-static int loop_setup_bufring(struct uring_loop *l)
-{
-    long page = sysconf(_SC_PAGESIZE);
-    struct io_uring_buf_reg reg;
-    int ret;
-
-    l->br_bytes = uring_buf_ring_bytes(URING_BUFS, sizeof(struct io_uring_buf),
-                                       page > 0 ? (size_t)page : 4096);
-    l->bufs_bytes = (size_t)URING_BUFS * URING_BUF_SIZE;
-    void *ring = mmap(NULL, l->br_bytes, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-    if (ring == MAP_FAILED)
-        return -errno;
-    void *bufs = mmap(NULL, l->bufs_bytes, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-    if (bufs == MAP_FAILED) {
-        ret = -errno;
-        munmap(ring, l->br_bytes);
-        return ret;
-    }
-    io_uring_buf_ring_init(ring);
-    memset(&reg, 0, sizeof(reg));
-    reg.ring_addr = (uint64_t)(uintptr_t)ring;
-    reg.ring_entries = URING_BUFS;
-    reg.bgid = URING_BGID;
-    ret = io_uring_register_buf_ring(&l->ring, &reg, 0);
-    if (ret < 0) {
-        munmap(bufs, l->bufs_bytes);
-        munmap(ring, l->br_bytes);
-        return ret;
-    }
-    l->br = ring;
-    l->bufs = bufs;
-    for (unsigned bid = 0; bid < URING_BUFS; bid++)
-        io_uring_buf_ring_add(l->br, l->bufs + uring_buf_offset(bid, URING_BUF_SIZE),
-                              URING_BUF_SIZE, (unsigned short)bid,
-                              io_uring_buf_ring_mask(URING_BUFS), (int)bid);
-    io_uring_buf_ring_advance(l->br, URING_BUFS);
-    return 0;
-}
-
-static int loop_setup(struct uring_loop *l)
-{
-    int ret;
-    bool k519 = uring_kernel_at_least(l->kernel, 5, 19);
-    bool k60 = uring_kernel_at_least(l->kernel, 6, 0);
-
-    if (l->mode == URING_MODE_MULTISHOT && !k60) {
-        snprintf(l->err, sizeof(l->err),
-                 "--uring-mode=multishot needs Linux 6.0+ (multishot recv); this kernel is %s. Use --uring-mode=auto or singleshot",
-                 l->kernel);
-        return -EOPNOTSUPP;
-    }
-    ret = loop_setup_ring(l);
-    if (ret < 0)
-        return ret;
-    ret = loop_probe(l);
-    if (ret < 0)
-        return ret;
-
-    l->scratch = malloc(URING_SCRATCH);
-    if (!l->scratch) {
-        snprintf(l->err, sizeof(l->err), "io_uring: out of memory");
-        return -ENOMEM;
-    }
-    memset(l->scratch, 0, URING_SCRATCH); /* resident from the start, like the buffer ring */
-
-    l->read_kind = URING_READ_POLL_SCRATCH;
-    l->multishot_accept = false;
-    if (l->mode != URING_MODE_SINGLESHOT && k519) {
-        ret = loop_setup_bufring(l);
-        if (ret < 0 && l->mode == URING_MODE_MULTISHOT) {
-            snprintf(l->err, sizeof(l->err),
-                     "--uring-mode=multishot: registering the provided buffer ring failed: %s%s",
-                     strerror(-ret),
-                     ret == -ENOMEM ? " (raise the locked-memory limit: ulimit -l)" : "");
-            return ret;
-        }
-        if (ret == 0) {
-            l->multishot_accept = true;
-            l->read_kind = k60 ? URING_READ_MULTISHOT : URING_READ_RECV_BUFRING;
-        } else {
-            log_msg(LOG_NOTICE, "io_uring: no provided buffer ring (%s); using single-shot operations",
-                    strerror(-ret));
-        }
-    }
-
-    /* io_uring parks accepts on the listener itself; a non-blocking
-     * listener would only make older kernels fail them with -EAGAIN. */
-    int fl = fcntl(l->listen_fd, F_GETFL);
-    if (fl >= 0)
-        fcntl(l->listen_fd, F_SETFL, fl & ~O_NONBLOCK);
-
     l->tick.tv_sec = 0;
     l->tick.tv_nsec = URING_TICK_MS * 1000000LL;
     if (arm_accept(l) < 0 || arm_timer(l) < 0 || arm_wake(l) < 0) {
@@ -936,19 +653,8 @@ static int loop_setup(struct uring_loop *l)
     return 0;
 }
 
-static void loop_teardown(struct uring_loop *l)
+void uring_conns_free(struct uring_loop *l)
 {
-    if (l->ring_ok && (l->enobufs || l->overflows || l->rearmed))
-        log_msg(LOG_VERBOSE, "io_uring loop %d: %llu recv re-arms after ENOBUFS, %llu CQ overflows, %llu reads re-armed by the sweep",
-                l->index, l->enobufs, l->overflows, l->rearmed);
-    if (l->ring_ok) {
-        if (l->br)
-            io_uring_unregister_buf_ring(&l->ring, URING_BGID);
-        /* Exiting the ring cancels whatever is still in flight, so what is
-         * left of connections (only after a fatal loop error) can go. */
-        io_uring_queue_exit(&l->ring);
-        l->ring_ok = false;
-    }
     for (int fd = 0; fd < l->nslots; fd++) {
         struct uring_conn *c = l->byfd[fd];
         if (c) {
@@ -962,164 +668,4 @@ static void loop_teardown(struct uring_loop *l)
     l->byfd = NULL;
     l->nslots = 0;
     l->nconns = 0;
-    if (l->br)
-        munmap(l->br, l->br_bytes);
-    if (l->bufs)
-        munmap(l->bufs, l->bufs_bytes);
-    l->br = NULL;
-    l->bufs = NULL;
-    free(l->scratch);
-    l->scratch = NULL;
-    if (l->listen_fd >= 0)
-        close(l->listen_fd);
-    l->listen_fd = -1;
 }
-
-/* A loop on its own thread: set up, wait until every loop is ready, run. */
-static void *loop_thread(void *arg)
-{
-    struct uring_loop *l = arg;
-
-    l->rc = loop_setup(l) < 0 ? 1 : 0;
-    start_report(l->start);
-    if (l->rc == 0 && start_wait_go(l->start) > 0) {
-        l->rc = loop_run(l);
-        if (l->rc != 0)
-            net_shutdown_request(); /* the other loops drain and exit too */
-    }
-    loop_teardown(l);
-    return NULL;
-}
-
-static int parse_mode(const char *s, enum uring_mode *out)
-{
-    if (!s || strcmp(s, "auto") == 0)
-        *out = URING_MODE_AUTO;
-    else if (strcmp(s, "multishot") == 0)
-        *out = URING_MODE_MULTISHOT;
-    else if (strcmp(s, "singleshot") == 0)
-        *out = URING_MODE_SINGLESHOT;
-    else
-        return -EINVAL;
-    return 0;
-}
-
-static int uring_run(const struct server_config *cfg, struct core *core)
-{
-    struct uring_start start = {.mu = PTHREAD_MUTEX_INITIALIZER,
-                                .cv = PTHREAD_COND_INITIALIZER};
-    struct utsname uts;
-    enum uring_mode mode;
-    int n = cfg->threads > 1 ? cfg->threads : 1;
-    int *fds = NULL;
-    struct uring_loop *loops = NULL;
-    pthread_t *tids = NULL;
-    int started = 0, rc = 1;
-
-    if (parse_mode(cfg->uring_mode, &mode) < 0) {
-        log_msg(LOG_WARNING, "Bad --uring-mode '%s': use auto, multishot or singleshot",
-                cfg->uring_mode);
-        return 1;
-    }
-    if (uname(&uts) < 0)
-        snprintf(uts.release, sizeof(uts.release), "unknown");
-
-    fds = calloc((size_t)n, sizeof(*fds));
-    loops = calloc((size_t)n, sizeof(*loops));
-    tids = calloc((size_t)n, sizeof(*tids));
-    if (!fds || !loops || !tids) {
-        log_msg(LOG_WARNING, "io_uring: out of memory starting %d loops", n);
-        goto out;
-    }
-    if (engine_listen(cfg, n, fds) < 0)
-        goto out;
-    for (int i = 0; i < n; i++) {
-        loops[i] = (struct uring_loop){
-            .index = i,
-            .cfg = cfg,
-            .core = core,
-            .start = &start,
-            .mode = mode,
-            .kernel = uts.release,
-            .listen_fd = fds[i],
-            .accept_warned_ms = LLONG_MIN / 2,
-        };
-    }
-    /* Loop 0 runs on this thread, the others on their own. */
-    for (int i = 1; i < n; i++) {
-        if (pthread_create(&tids[i], NULL, loop_thread, &loops[i]) != 0) {
-            log_msg(LOG_WARNING, "io_uring: cannot start loop thread %d", i);
-            for (int j = i; j < n; j++) {
-                close(fds[j]);
-                loops[j].listen_fd = -1;
-                loops[j].rc = 1;
-            }
-            break;
-        }
-        started++;
-    }
-    loops[0].rc = loop_setup(&loops[0]) < 0 ? 1 : 0;
-    pthread_mutex_lock(&start.mu);
-    while (start.reported < started)
-        pthread_cond_wait(&start.cv, &start.mu);
-    pthread_mutex_unlock(&start.mu);
-
-    int failed = -1;
-    for (int i = 0; i < n && failed < 0; i++)
-        if (loops[i].rc != 0)
-            failed = i;
-    if (failed >= 0) {
-        if (loops[failed].err[0])
-            log_msg(LOG_WARNING, "%s", loops[failed].err);
-        start_set_go(&start, -1);
-    } else {
-        const struct uring_loop *l0 = &loops[0];
-        struct uring_features f = {
-            .mode = l0->read_kind == URING_READ_MULTISHOT ? "multishot" : "singleshot",
-            .setup_flags = l0->setup_flags,
-            .multishot_accept = l0->multishot_accept,
-            .read_kind = l0->read_kind,
-            .buffer_ring = l0->br != NULL,
-            .buffers = URING_BUFS,
-            .buffer_size = URING_BUF_SIZE,
-            .cq_entries = l0->cq_entries,
-            .loops = n,
-            .kernel = uts.release,
-        };
-        char info[1024], flags[160], detail[96];
-        if (uring_features_info(&f, info, sizeof(info)) >= 0)
-            core_set_engine_info(core, info);
-        log_msg(LOG_NOTICE,
-                "io_uring: %s mode (%s, multishot accept %s), setup flags %s, CQ %u entries, %d loop(s), kernel %s",
-                f.mode, uring_read_kind_name(f.read_kind), f.multishot_accept ? "on" : "off",
-                uring_setup_flags_str(f.setup_flags, flags, sizeof(flags)), f.cq_entries,
-                n, uts.release);
-        snprintf(detail, sizeof(detail), "%s mode, %d loop%s", f.mode, n, n > 1 ? "s" : "");
-        engine_log_ready(cfg, loops[0].listen_fd, detail);
-        start_set_go(&start, 1);
-        loops[0].rc = loop_run(&loops[0]);
-        if (loops[0].rc != 0)
-            net_shutdown_request();
-    }
-    loop_teardown(&loops[0]);
-    for (int i = 1; i <= started; i++)
-        pthread_join(tids[i], NULL);
-    rc = 0;
-    for (int i = 0; i < n; i++)
-        if (loops[i].rc != 0)
-            rc = 1;
-    if (rc == 0)
-        log_msg(LOG_NOTICE, "io_uring: all loops drained");
-out:
-    free(fds);
-    free(loops);
-    free(tids);
-    return rc;
-}
-
-const struct engine engine_uring = {
-    .name = "uring",
-    .summary = "io_uring completion loop (liburing), multishot or single-shot",
-    .multi_loop = true,
-    .run = uring_run,
-};
