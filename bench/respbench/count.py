@@ -162,9 +162,11 @@ def run_bench(server, test, pipeline, requests, timeout):
     server.check_alive()
 
 
-def prefill(server, openloop, test):
+def prefill(server, openloop, value_size, keys=KEYSPACE):
+    """SETs key:000000000000 .. key:<keys-1> (redis-benchmark's -r names) to
+    value_size bytes each, with openloop --prefill."""
     r = subprocess.run([openloop, "--port", str(server.port), "--prefill", "--keys",
-                        str(KEYSPACE), "--value-size", str(test.value_size), "--duration", "0"],
+                        str(keys), "--value-size", str(value_size), "--duration", "0"],
                        capture_output=True, text=True, timeout=600)
     if r.returncode != 0:
         raise ServerError("%s: prefill failed: %s" % (server.spec.name, r.stderr.strip()))
@@ -208,7 +210,7 @@ def count_instructions(spec, binaries, openloop, log_dir, work, cases, n, timeou
     try:
         for test, pipeline in cases:
             if test.prefill:
-                prefill(cg.server, openloop, test)
+                prefill(cg.server, openloop, test.value_size)
             cg.dump()
             run_bench(cg.server, test, pipeline, n, timeout)
             a = cg.dump()
@@ -244,7 +246,7 @@ def syscalls_once(spec, binaries, openloop, log_dir, work, test, pipeline, reque
     server.start()
     try:
         if test.prefill:
-            prefill(server, openloop, test)
+            prefill(server, openloop, test.value_size)
         run_bench(server, test, pipeline, requests, timeout)
         server.stop()
     finally:

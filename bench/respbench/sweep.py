@@ -11,6 +11,7 @@ import statistics
 import subprocess
 from dataclasses import dataclass
 
+from . import count
 from .servers import SPECS, Server, ServerError
 
 CONNECTIONS = 50
@@ -76,11 +77,7 @@ def run_sweep(names, binaries, log_dir, peaks, plan, progress, order_of_round=No
         server = Server(SPECS[name], binaries, log_dir)
         try:
             server.start()
-            r = subprocess.run([binaries["openloop"], "--port", str(server.port), "--prefill",
-                                "--keys", str(KEYS), "--duration", "0"],
-                               capture_output=True, text=True, timeout=120)
-            if r.returncode != 0:
-                raise ServerError("%s: prefill failed: %s" % (name, r.stderr.strip()))
+            count.prefill(server, binaries["openloop"], 3, KEYS)
             live[name] = server
         except ServerError as e:
             errors.append("%s sweep: %s" % (name, e))
