@@ -67,10 +67,16 @@ def run_point(openloop, port, rate, plan, timeout=60):
     return res
 
 
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
 def run_sweep(names, binaries, log_dir, peaks, plan, progress, order_of_round=None):
     """Every server in `names` with a peak stays up, prefilled with KEYS keys;
     the points interleave like bench/run's rounds (one rate on every server,
-    then the next). Returns (points, errors)."""
+    then the next). Returns (points, errors); each point records the load
+    average when it ended."""
     points, errors, live = [], [], {}
     order = [n for n in (order_of_round or names) if n in peaks]
     for name in order:
@@ -92,7 +98,7 @@ def run_sweep(names, binaries, log_dir, peaks, plan, progress, order_of_round=No
                     name, 100 * frac, rate))
                 res = run_point(binaries["openloop"], live[name].port, rate, plan)
                 res.update({"server": name, "fraction": frac, "peak_rps": peaks[name],
-                            "offered": rate})
+                            "offered": rate, "loadavg": loadavg()})
                 points.append(res)
                 if res["status"] != "ok":
                     errors.append("%s sweep at %.0f req/s: %s" % (name, rate, res["detail"]))
@@ -153,6 +159,8 @@ def markdown(run):
            "shows there first).\n" % (
                CONNECTIONS, KEYS, ", ".join("%g%%" % (100 * f) for f in sp.get("fractions", ())),
                sp.get("duration", 0), sp.get("warmup", 0), 100 * ACHIEVED_MIN),
+           "Load average (1, 5, 15 min) when the first point ended: %s; when the last "
+           "ended: %s.\n" % (points[0].get("loadavg", "?"), points[-1].get("loadavg", "?")),
            "| server | closed-loop peak (req/s) | highest offered rate with p99.9 < 1 ms "
            "| p50 there | p99.9 there |", "|---|---|---|---|---|"]
     for s in servers:
