@@ -89,7 +89,8 @@ def markdown(counts, heading="##"):
         "Measured with `%s` on %s, respd commit %s, %s; %d clients (sync: 1), "
         "keyspace %d keys prefilled before every GET test." % (
             counts.get("command", "bench/count"), m.get("date", "?"), m.get("commit", "?"),
-            m.get("redis", "redis ?"), counts.get("clients", 50), counts.get("keyspace", 0)),
+            "redis-server " + m.get("redis", "?").split(" ")[0].replace("v=", ""),
+            counts.get("clients", 50), counts.get("keyspace", 0)),
         "Each figure is user-space instructions (valgrind --tool=callgrind, Ir) of the "
         "server's process, all threads, for a redis-benchmark run of 2N requests minus "
         "one of N (N = %s), divided by N: start-up, connection set-up and the prefill "
