@@ -184,3 +184,20 @@ def test_callgrind_counts_of_the_floor_repeat(tmp_path):
     # same count comes back (start-up and connections cancel).
     assert 50 < runs[0] < 3000, runs
     assert abs(runs[0] - runs[1]) / runs[0] < 0.03, runs
+
+
+def test_perf_interval_output_is_summed_per_event():
+    text = ("# started on x\n\n"
+            "     0.100,3,,syscalls:sys_enter_read,1,100.00,,\n"
+            "     0.100,10,,raw_syscalls:sys_enter,1,100.00,,\n"
+            "     0.200,<not counted>,,syscalls:sys_enter_read,0,100.00,,\n"
+            "     0.300,4,,syscalls:sys_enter_read,1,100.00,,\n"
+            "     0.300,4,,raw_syscalls:sys_enter,1,100.00,,\n")
+    assert count.parse_perf_intervals(text) == {"read": 7, "others": 7}
+
+
+def test_check_fails_when_a_count_could_not_be_made():
+    e = entry("epoll", "get", 1, None)
+    e["error"] = "under callgrind: prefill failed"
+    failures = count.check(COMMITTED, [e])
+    assert failures and "could not be counted" in failures[0]

@@ -167,7 +167,7 @@ def prefill(server, openloop, value_size, keys=KEYSPACE):
     value_size bytes each, with openloop --prefill."""
     r = subprocess.run([openloop, "--port", str(server.port), "--prefill", "--keys",
                         str(keys), "--value-size", str(value_size), "--duration", "0"],
-                       capture_output=True, text=True, timeout=600)
+                       capture_output=True, text=True, timeout=120)
     if r.returncode != 0:
         raise ServerError("%s: prefill failed: %s" % (server.spec.name, r.stderr.strip()))
 
@@ -203,11 +203,13 @@ class Callgrind:
 
 
 def count_instructions(spec, binaries, openloop, log_dir, work, cases, n, timeout, log):
-    """{(test key, pipeline): figures} for one server under callgrind."""
+    """{(test key, pipeline): figures} for one server under callgrind. A
+    failure stops this server's counting: the cases it did not reach get
+    {"ir": None, "error": why}, and the run goes on with the next server."""
     cg = Callgrind(spec, binaries, log_dir, work)
-    cg.server.start(ready_timeout=120)
     results = {}
     try:
+        cg.server.start(ready_timeout=120)
         for test, pipeline in cases:
             if test.prefill:
                 prefill(cg.server, openloop, test.value_size)
@@ -224,55 +226,92 @@ def count_instructions(spec, binaries, openloop, log_dir, work, cases, n, timeou
                 "%s Ir in the 2N run)" % (spec.name, test.label, pipeline, fig["ir"],
                                          b[2], "%.0f" % fig["cron_ir_per_call"]
                                          if b[2] else "-"))
+        cg.server.stop(timeout=120)
+    except (ServerError, subprocess.SubprocessError) as e:
+        why = "under callgrind: %s" % str(e).splitlines()[0][:200]
+        log("ERROR count %s %s" % (spec.name, why))
+        for test, pipeline in cases:
+            results.setdefault((test.key, pipeline), {"ir": None, "n": n, "error": why})
     finally:
-        try:
-            cg.server.stop(timeout=120)
-        finally:
-            cg.server.kill()
-            for name in os.listdir(work):
-                if name.startswith(os.path.basename(cg.out)):
-                    os.unlink(os.path.join(work, name))
+        cg.server.kill()
+        for name in os.listdir(work):
+            if name.startswith(os.path.basename(cg.out)):
+                os.unlink(os.path.join(work, name))
     return results
 
 
-def syscalls_once(spec, binaries, openloop, log_dir, work, test, pipeline, requests,
-                  timeout):
-    """{syscall: count} over one server's whole life: start, prefill, one
-    redis-benchmark run, SIGTERM."""
-    out = os.path.join(work, "perf.%s.txt" % spec.name)
-    events = ",".join(["syscalls:sys_enter_" + n for n in SYSCALLS] + [TOTAL])
-    wrap = ("perf", "stat", "-x,", "-o", out, "-e", events, "--")
-    server = Server(spec, binaries, log_dir, wrap=wrap)
-    server.start()
-    try:
-        if test.prefill:
-            prefill(server, openloop, test.value_size)
-        run_bench(server, test, pipeline, requests, timeout)
-        server.stop()
-    finally:
-        server.kill()
-    with open(out) as f:
-        counts = parse_perf_stat(f.read())
-    os.unlink(out)
-    if not counts:
-        raise ServerError("perf stat counted no system calls for %s (tracepoints missing? "
-                          "see /sys/kernel/tracing/events/syscalls)" % spec.name)
-    return counts
+class PerfSyscalls:
+    """One server under `perf stat -I 100` for all of its tests: perf prints
+    each 100 ms interval's counts as it ends, so the running sum at any
+    moment the server is idle is its system calls so far, by name."""
+
+    def __init__(self, spec, binaries, log_dir, work):
+        self.out = os.path.join(work, "perf.%s.txt" % spec.name)
+        events = ",".join(["syscalls:sys_enter_" + n for n in SYSCALLS] + [TOTAL])
+        wrap = ("perf", "stat", "-I", "100", "-x,", "-o", self.out, "-e", events, "--")
+        self.server = Server(spec, binaries, log_dir, wrap=wrap)
+
+    def snapshot(self):
+        """{syscall: calls so far}, read once the interval in progress has
+        ended (the server is idle between phases, so that interval holds
+        only its timer's few calls)."""
+        time.sleep(0.3)
+        with open(self.out) as f:
+            return parse_perf_intervals(f.read())
+
+
+def parse_perf_intervals(text):
+    """Sums `perf stat -I -x,` output (time,count,unit,event,...) per event
+    into the same form as parse_perf_stat; "<not counted>" intervals (the
+    task did not run) count 0."""
+    lines = []
+    for line in text.splitlines():
+        fields = line.strip().split(",", 1)
+        if len(fields) == 2 and fields[0][:1].isdigit():
+            lines.append(fields[1])
+    sums = {}
+    for line in lines:
+        f = line.split(",")
+        if len(f) >= 3 and f[0].isdigit():
+            sums[f[2]] = sums.get(f[2], 0) + int(f[0])
+    return parse_perf_stat("\n".join("%d,,%s" % (v, k) for k, v in sums.items()))
 
 
 def count_syscalls(spec, binaries, openloop, log_dir, work, cases, n, timeout, log):
-    """{(test key, pipeline): {syscall: calls per request}} for one server."""
+    """{(test key, pipeline): {syscall: calls per request}} for one server,
+    started natively under perf; (calls in a 2N run - calls in an N run) / N.
+    A failure leaves the cases it did not reach out, logged."""
+    perf = PerfSyscalls(spec, binaries, log_dir, work)
     results = {}
-    for test, pipeline in cases:
-        a = syscalls_once(spec, binaries, openloop, log_dir, work, test, pipeline, n, timeout)
-        b = syscalls_once(spec, binaries, openloop, log_dir, work, test, pipeline, 2 * n,
-                          timeout)
-        per = {k: (b.get(k, 0) - a.get(k, 0)) / n for k in set(a) | set(b)}
-        per = {k: round(v, 4) for k, v in per.items() if abs(v) >= 0.0005}
-        results[(test.key, pipeline)] = per
-        top = sorted(per.items(), key=lambda kv: -kv[1])[:4]
-        log("syscalls %-8s %-12s -P %-2d %s" % (spec.name, test.label, pipeline,
-                                                ", ".join("%s %.3f" % kv for kv in top)))
+    try:
+        perf.server.start()
+        for test, pipeline in cases:
+            if test.prefill:
+                prefill(perf.server, openloop, test.value_size)
+            c0 = perf.snapshot()
+            run_bench(perf.server, test, pipeline, n, timeout)
+            c1 = perf.snapshot()
+            run_bench(perf.server, test, pipeline, 2 * n, timeout)
+            c2 = perf.snapshot()
+            names = set(c0) | set(c1) | set(c2)
+            per = {k: ((c2.get(k, 0) - c1.get(k, 0)) - (c1.get(k, 0) - c0.get(k, 0))) / n
+                   for k in names}
+            per = {k: round(v, 4) for k, v in per.items() if abs(v) >= 0.0005}
+            if not c2:
+                raise ServerError("perf stat counted no system calls for %s (tracepoints "
+                                  "missing? see /sys/kernel/tracing/events/syscalls)"
+                                  % spec.name)
+            results[(test.key, pipeline)] = per
+            top = sorted(per.items(), key=lambda kv: -kv[1])[:4]
+            log("syscalls %-8s %-12s -P %-2d %s" % (spec.name, test.label, pipeline,
+                                                    ", ".join("%s %.3f" % kv for kv in top)))
+        perf.server.stop()
+    except (ServerError, subprocess.SubprocessError) as e:
+        log("ERROR syscalls %s: %s" % (spec.name, str(e).splitlines()[0][:200]))
+    finally:
+        perf.server.kill()
+        if os.path.exists(perf.out):
+            os.unlink(perf.out)
     return results
 
 
@@ -294,6 +333,9 @@ def check(committed, measured, tolerance=CHECK_TOLERANCE):
     for e in measured:
         ref = base.get(entry_key(e))
         what = "%s %s -P %d" % (e["server"], TEST_BY_KEY[e["test"]].label, e["pipeline"])
+        if e.get("ir") is None:
+            failures.append("%s: could not be counted (%s)" % (what, e.get("error")))
+            continue
         if ref is None or ref.get("ir") is None:
             failures.append("%s: no committed figure to compare with" % what)
             continue
@@ -314,7 +356,7 @@ def failure_message(failures, counts_path):
 
 
 def measure(servers, cases, n, binaries, openloop, log_dir, work, log, syscalls=True,
-            syscall_n=None, timeout=600):
+            syscall_n=None, timeout=300):
     """Every count for `servers` over `cases` [(CountTest, pipeline)]:
     a list of entries as counts.json stores them."""
     entries = []
@@ -329,6 +371,9 @@ def measure(servers, cases, n, binaries, openloop, log_dir, work, log, syscalls=
             entries.append({"server": name, "test": test.key, "pipeline": pipeline,
                             "clients": clients_for(name), **fig,
                             "syscalls": sc.get((test.key, pipeline))})
+            if syscalls and (test.key, pipeline) not in sc:
+                entries[-1]["error"] = (entries[-1].get("error", "") +
+                                        " syscalls not counted").strip()
     return entries
 
 
@@ -440,7 +485,10 @@ def main(argv):
         report_only(out_dir)  # results.md carries the counts section too
     sys.stderr.write("bench/count: %s and counts.md written (%.1f min)\n" % (
         os.path.relpath(os.path.join(out_dir, COUNTS_FILE)), counts["duration_s"] / 60))
-    return 0
+    failed = sorted({"%s: %s" % (e["server"], e["error"]) for e in entries if e.get("error")})
+    for f in failed:
+        sys.stderr.write("bench/count: ERROR %s\n" % f)
+    return 1 if failed else 0
 
 
 def write_counts(out_dir, counts):

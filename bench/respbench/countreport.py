@@ -32,7 +32,7 @@ def instructions_table(entries, baseline="redis"):
             e = by.get((server, test, pipeline))
             base = by.get((baseline, test, pipeline))
             if e is None or e.get("ir") is None:
-                cells.append("-")
+                cells.append("failed" if e is not None and e.get("error") else "-")
                 continue
             ratio = (" (%.2fx)" % (e["ir"] / base["ir"])
                      if base and base.get("ir") and server != baseline else "")
@@ -101,6 +101,9 @@ def markdown(counts, heading="##"):
         "re-measure every one with `bench/count` and check epoll's and uring's with "
         "`bench/count --check` (a .ci/run stage)." % ", ".join(str(x) for x in n), "",
         instructions_table(entries), "",
+    ] + ["`%s` failed %s." % (srv, why) for srv, why in sorted(
+        {(e["server"], e["error"]) for e in entries if e.get("error")})] + [
+        "",
         "%s Timer work (cron), separately" % heading, "",
         "The instructions one call of the timer function costs (inclusive of what it calls) "
         "and how many calls fell in the 2N run. Timer calls follow wall time (every 100 ms "
