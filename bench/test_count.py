@@ -178,12 +178,13 @@ def test_callgrind_counts_of_the_floor_repeat(tmp_path):
         work = tmp_path / str(i)
         work.mkdir()
         res = count.count_instructions(servers.SPECS["floor"], {"floor": FLOOR_BIN}, None,
-                                       str(work), str(work), cases, 500, 120, lambda s: None)
+                                       str(work), str(work), cases, 2000, 120, lambda s: None)
         runs.append(res[("ping_mbulk", 1)]["ir"])
     # The floor frames a 14-byte PING in a few hundred instructions, and the
-    # same count comes back (start-up and connections cancel).
+    # same count comes back (start-up and connections cancel) well within the
+    # tolerance the regression check allows.
     assert 50 < runs[0] < 3000, runs
-    assert abs(runs[0] - runs[1]) / runs[0] < 0.03, runs
+    assert abs(runs[0] - runs[1]) / runs[0] < count.CHECK_TOLERANCE / 2, runs
 
 
 def test_perf_interval_output_is_summed_per_event():
