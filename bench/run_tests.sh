@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs bench/test_respbench.py with Debian's pytest: under `bazel test
+# Runs bench/test_respbench.py and bench/test_count.py with Debian's pytest: under `bazel test
 # //bench:respbench_test` (floor from runfiles, JUnit report where Bazel
 # wants it) or by hand from the repository root.
 set -u
@@ -10,7 +10,7 @@ else
   root=$(cd "$(dirname "$0")/.." && pwd)
 fi
 cd "$root" || exit 1
-args=(-q -rs -p no:cacheprovider bench/test_respbench.py)
+args=(-q -rs -p no:cacheprovider bench/test_respbench.py bench/test_count.py)
 if [ -n "${TEST_TMPDIR:-}" ]; then
   args+=("--basetemp=$TEST_TMPDIR/pytest")
 fi

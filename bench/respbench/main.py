@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 
-from . import idle, loadgen, plan as planmod, report
+from . import count as countmod, idle, loadgen, plan as planmod, report, sweep
 from .servers import DEFAULT_SERVERS, SPECS, Server, ServerError
 
 BENCH_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -131,7 +131,8 @@ def export_commit(rev, progress):
 
 
 # The binaries a run may need, by ServerSpec.kind.
-BINARY_TARGETS = {"respd": "//cc/servers:respd", "floor": "//cc/bench:floor"}
+BINARY_TARGETS = {"respd": "//cc/servers:respd", "floor": "//cc/bench:floor",
+                  "openloop": "//cc/bench:openloop"}
 
 
 def build_binaries(kinds, output_base, dest_dir, progress, workspace=REPO):
@@ -162,10 +163,13 @@ def build_binaries(kinds, output_base, dest_dir, progress, workspace=REPO):
     return out
 
 
-def binaries_for(names, respd, output_base, dest_dir, progress, workspace=REPO):
-    """{kind: path} for the servers `names`: a respd binary given as `respd`
-    is copied, every other binary they need is built in `workspace`."""
-    kinds = [k for k in BINARY_TARGETS if any(SPECS[n].kind == k for n in names)]
+def binaries_for(names, respd, output_base, dest_dir, progress, workspace=REPO,
+                 tools=("openloop",)):
+    """{kind: path} for the servers `names` and the `tools` (BINARY_TARGETS
+    kinds): a respd binary given as `respd` is copied, every other binary
+    is built in `workspace`."""
+    kinds = [k for k in BINARY_TARGETS
+             if k in tools or any(SPECS[n].kind == k for n in names)]
     binaries = {}
     if respd and "respd" in kinds:
         kinds.remove("respd")
@@ -202,6 +206,8 @@ def parse_args(argv):
     ap.add_argument("--report-only", metavar="DIR", default=None,
                     help="rewrite results.md and results.png from DIR/results.json "
                          "without running anything")
+    ap.add_argument("--no-sweep", action="store_true",
+                    help="skip the open-loop latency sweep (cc/bench/openloop)")
     ap.add_argument("--workloads", default=None,
                     help="comma-separated workload keys to run (default all of the mode's: "
                          "c1,c50,c50p16,c1000,c10000) plus 'idle'")
@@ -217,6 +223,7 @@ def parse_args(argv):
     if rounds < 1:
         ap.error("--rounds must be at least 1")
     args.plan = planmod.quick_plan(rounds) if args.quick else planmod.full_plan(rounds)
+    args.sweep_plan = sweep.QUICK if args.quick else sweep.FULL
     args.run_idle = True
     if args.workloads:
         keys = [k.strip() for k in args.workloads.split(",") if k.strip()]
@@ -415,10 +422,10 @@ class Runner:
 
 def preflight(args):
     """Names every missing tool at once, before anything starts."""
-    need = ["redis-server", "redis-benchmark", "stdbuf"]
-    built = {SPECS[s].kind for s in args.servers} & set(BINARY_TARGETS)
-    if built - ({"respd"} if args.respd else set()):
-        need.append("bazel")
+    # bazel: the floor and openloop are always built.
+    need = ["redis-server", "redis-benchmark", "stdbuf", "bazel"]
+    if args.quick:
+        need += ["valgrind", "callgrind_control", "perf"]
     missing = [t for t in need if shutil.which(t) is None]
     if args.respd and not os.access(args.respd, os.X_OK):
         missing.append("%s (not an executable)" % args.respd)
@@ -426,10 +433,13 @@ def preflight(args):
 
 
 def write_outputs(out_dir, run, plan):
-    """results.md and results.png from a run's samples; returns the cells."""
+    """results.md and results.png from a run's samples, the sweep and the
+    counts.json beside them (bench/count's); returns the cells."""
     cells = report.aggregate(run["samples"])
+    counts_path = os.path.join(out_dir, countmod.COUNTS_FILE)
+    counts = countmod.load_counts(counts_path) if os.path.exists(counts_path) else None
     with open(os.path.join(out_dir, "results.md"), "w") as f:
-        f.write(report.markdown(run, cells, plan))
+        f.write(report.markdown(run, cells, plan, counts))
     report.plot(os.path.join(out_dir, "results.png"), run, cells, plan)
     return cells
 
@@ -448,15 +458,39 @@ def report_only(out_dir):
     return 0
 
 
+def quick_count(args, binaries, log_dir, progress):
+    """--quick runs every counting path once, tiny: epoll, GET, -P 1, under
+    callgrind and under perf; writes counts.json into the quick folder."""
+    work = tempfile.mkdtemp(prefix="respd-count-")
+    try:
+        t0 = time.monotonic()
+        entries = countmod.measure(["epoll"], [(countmod.TEST_BY_KEY["get"], 1)], 500,
+                                   binaries, binaries["openloop"], log_dir, work,
+                                   progress.log, syscall_n=2000)
+        countmod.write_counts(args.out, {
+            "command": "bench/run --quick (bench/count -n 500, epoll GET only)",
+            "machine": machine_info(), "clients": countmod.CLIENTS,
+            "keyspace": countmod.KEYSPACE, "duration_s": round(time.monotonic() - t0, 1),
+            "entries": [dict(e, syscall_n=2000) for e in entries]})
+        return []
+    except (ServerError, subprocess.CalledProcessError) as e:
+        progress.log("ERROR count: %s" % e)
+        return ["count (quick): %s" % e]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--count"]:
+        return countmod.main(argv[1:])
     args = parse_args(argv)
     if args.report_only:
         return report_only(args.report_only)
     missing = preflight(args)
     if missing:
         sys.stderr.write("bench/run: missing %s (Debian: redis-server, redis-tools, coreutils, "
-                         "bazel-bootstrap)\n" % ", ".join(missing))
+                         "bazel-bootstrap, valgrind, linux-perf)\n" % ", ".join(missing))
         return 1
     plan = args.plan
     command = "bench/run" + ("" if not argv else " " + " ".join(shlex.quote(a) for a in argv))
@@ -478,6 +512,7 @@ def main(argv=None):
         ", ".join(args.servers), plan.rounds, "quick" if args.quick else "full",
         os.path.relpath(args.out)))
     runner = None
+    sweep_points = []
     exit_status = 0
     try:
         if args.respd:
@@ -501,6 +536,17 @@ def main(argv=None):
                 progress.log("stopping after %d of %d rounds: another would pass "
                              "--max-minutes %g" % (rnd, plan.rounds, args.max_minutes))
                 break
+        if not args.no_sweep:
+            names = sweep.sweep_servers(args.servers)
+            peaks = sweep.closed_loop_peaks(runner.samples, names)
+            if len(peaks) < len(names):
+                progress.log("sweep: no 50-client GET figure for %s, left out" % ", ".join(
+                    n for n in names if n not in peaks))
+            sweep_points, sweep_errors = sweep.run_sweep(names, binaries, log_dir, peaks,
+                                                         args.sweep_plan, progress)
+            runner.errors.extend(sweep_errors)
+        if args.quick:
+            runner.errors.extend(quick_count(args, binaries, log_dir, progress))
     except ServerError as e:
         progress.log("ERROR %s" % e)
         exit_status = 1
@@ -517,6 +563,7 @@ def main(argv=None):
            "quick": args.quick, "rounds": runner.rounds_done,
            "duration_s": time.monotonic() - started, "samples": runner.samples,
            "errors": runner.errors, "exit_status": exit_status,
+           "sweep": sweep_points, "sweep_plan": args.sweep_plan.__dict__,
            "plan": {"workloads": [w.__dict__ for w in plan.workloads],
                     "idle_count": plan.idle_count if args.run_idle else 0}}
     with open(os.path.join(args.out, "results.json"), "w") as f:

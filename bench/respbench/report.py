@@ -10,6 +10,7 @@ cancels out.
 import math
 import statistics
 
+from . import countreport, sweep
 from .plan import TARGETS, TEST_LABEL
 from .servers import SPECS
 
@@ -134,7 +135,9 @@ def lookup(cells, server, workload, test):
     return None
 
 
-def markdown(run, cells, plan):
+def markdown(run, cells, plan, counts=None):
+    """results.md: the closed-loop tables, the open-loop sweep, and the
+    counts of `counts` (counts.json, bench/count's) when given."""
     servers = run["servers"]
     wl_by_key = {w.key: w for w in plan.workloads}
     out = []
@@ -269,6 +272,12 @@ def markdown(run, cells, plan):
             fmt(c["idle_cpu_pct"], 1, "% of a core"), cell_status(c)))
     out.append("")
 
+    latency = sweep.markdown(run)
+    if latency:
+        out.append(latency)
+    if counts:
+        out.append(countreport.markdown(counts))
+
     problems = [s for s in run["samples"] if s["status"] != "ok"]
     out.append("## Where servers broke, and errors\n")
     if not problems:
@@ -286,8 +295,9 @@ def markdown(run, cells, plan):
 
 
 def plot(path, run, cells, plan):
-    """Three panels: CPU/request ratio to redis-server per workload, requests
-    per second per workload, idle bytes per connection."""
+    """Four panels: CPU/request ratio to redis-server per workload, requests
+    per second per workload, idle bytes per connection, and open-loop
+    latency against offered load."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -295,7 +305,7 @@ def plot(path, run, cells, plan):
     servers = run["servers"]
     wls = plan.workloads
     others = [s for s in servers if s != BASELINE]
-    fig, axes = plt.subplots(3, 1, figsize=(max(11, 1.6 * len(wls) + 5), 13))
+    fig, axes = plt.subplots(4, 1, figsize=(max(11, 1.6 * len(wls) + 5), 17))
     width = 0.8 / max(1, len(servers))
     cmap = plt.get_cmap("tab10")
 
@@ -346,12 +356,17 @@ def plot(path, run, cells, plan):
     ax.set_title("Throughput (redis-benchmark; geometric mean over tests; missing bar = broke)")
     ax.legend(fontsize=8, ncol=1, loc="upper left", bbox_to_anchor=(1.0, 1.0))
 
-    ax = axes[2]
+    idle_panel(axes[2], cells, servers, plan, color)
+    sweep.plot_panel(axes[3], run, color)
+    return finish_plot(fig, path, run)
+
+
+def idle_panel(ax, cells, servers, plan, color):
     if not any(w == "idle" for (_, w, _) in cells):
         ax.axis("off")
         ax.text(0.5, 0.5, "Memory per idle connection: not measured in this run",
                 ha="center", va="center", transform=ax.transAxes)
-        return finish_plot(fig, path, run)
+        return
     idle = idle_servers(servers)
     vals = [(cells.get((s, "idle", "idle")) or {}).get("bytes_per_conn") for s in idle]
     ax.bar(range(len(idle)), [max(v or 0, 1) for v in vals], color=[color(s) for s in idle])
@@ -365,7 +380,6 @@ def plot(path, run, cells, plan):
     ax.set_ylabel("bytes of RSS per idle connection (log)")
     ax.set_title("Memory per idle connection (%d connections)" % plan.idle_count)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    return finish_plot(fig, path, run)
 
 
 def finish_plot(fig, path, run):
@@ -402,6 +416,11 @@ def summary(run, cells, plan):
             row += "%11s" % (fmt(c and c["bytes_per_conn"], 0) if c else "-")
         base = cells.get((BASELINE, "idle", "idle"))
         lines.append(row + "   (redis %s)" % fmt(base and base["bytes_per_conn"], 0))
+    points = run.get("sweep") or []
+    for s in dict.fromkeys(p["server"] for p in points):
+        b = sweep.best_under(points, s)
+        lines.append("open loop, %-16s p99.9 < 1 ms up to %s" % (
+            s, "%.0f req/s offered" % b["offered"] if b else "none of the rates tried"))
     verdicts = evaluate_targets(cells, plan, servers)
     if verdicts:
         met = sum(1 for _, _, v in verdicts if v == "met")

@@ -113,9 +113,12 @@ class Server:
     port: int = 0
     proc: subprocess.Popen = None
     log_path: str = ""
+    # argv run in front of the server's own: callgrind or perf stat. The
+    # server must stay the process itself (valgrind) or its only child (perf).
+    wrap: tuple = ()
     starts = 0   # class-wide, so every server's log file has its own name
 
-    def start(self, ready_timeout=15.0):
+    def start(self, ready_timeout=30.0):
         """Starts the server on a free loopback port and waits until it
         answers PING. Raises ServerError (with the log tail) otherwise."""
         last = ""
@@ -125,7 +128,7 @@ class Server:
             self.log_path = os.path.join(
                 self.log_dir, "%03d-%s.log" % (Server.starts, self.spec.name))
             log = open(self.log_path, "wb")
-            argv = server_argv(self.spec, self.binaries, self.port)
+            argv = list(self.wrap) + server_argv(self.spec, self.binaries, self.port)
             # Own session: a Ctrl-C on the harness must not reach the server
             # before the harness has stopped it and checked its exit status.
             self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log,
@@ -153,6 +156,17 @@ class Server:
     def pid(self):
         return self.proc.pid
 
+    def server_pid(self):
+        """The server's own pid: the child of a perf wrapper, else pid."""
+        if not self.wrap or self.wrap[0] != "perf":
+            return self.proc.pid
+        path = "/proc/%d/task/%d/children" % (self.proc.pid, self.proc.pid)
+        with open(path) as f:
+            kids = f.read().split()
+        if len(kids) != 1:
+            raise ServerError("%s: perf has %d children, not 1" % (self.spec.name, len(kids)))
+        return int(kids[0])
+
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 
@@ -167,12 +181,15 @@ class Server:
         died, needed SIGKILL, or exited non-zero."""
         if self.proc is None:
             return
-        proc, self.proc = self.proc, None
-        if proc.poll() is not None:
+        if self.proc.poll() is not None:
+            proc, self.proc = self.proc, None
             raise ServerError("%s had died before SIGTERM (exit status %s); log %s:\n%s"
                               % (self.spec.name, proc.returncode, self.log_path,
                                  self.log_tail()))
-        proc.send_signal(signal.SIGTERM)
+        # Under perf the signal goes to the server; perf exits after it.
+        target = self.server_pid()
+        proc, self.proc = self.proc, None
+        os.kill(target, signal.SIGTERM)
         try:
             rc = proc.wait(timeout)
         except subprocess.TimeoutExpired:
