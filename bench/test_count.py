@@ -167,10 +167,23 @@ def test_peaks_come_from_the_50_client_get_runs():
 FLOOR_BIN = os.environ.get("FLOOR_BIN", "")
 
 
+def binary_is_sanitized(path):
+    """ASan and TSan builds reserve shadow memory valgrind cannot run under."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return False
+    return b"__asan_init" in data or b"__tsan_init" in data
+
+
 @pytest.mark.skipif(not (os.access(FLOOR_BIN, os.X_OK) and shutil.which("valgrind")
                          and shutil.which("redis-benchmark")),
                     reason="needs FLOOR_BIN (a built //cc/bench:floor), valgrind and "
                            "redis-benchmark")
+@pytest.mark.skipif(binary_is_sanitized(FLOOR_BIN),
+                    reason="the floor is built with ASan/TSan here, which valgrind cannot "
+                           "run; the default and ubsan runs count it")
 def test_callgrind_counts_of_the_floor_repeat(tmp_path):
     cases = [(count.TEST_BY_KEY["ping_mbulk"], 1)]
     runs = []
