@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "cc/core/command_table.h"
+#include "cc/core/dispatch.h"
 #include "cc/core/session.h"
 #include "cc/core/test_util.h"
 
@@ -2250,6 +2252,24 @@ TEST(Commands, ShutdownNeedsAuthentication) {
     core_set_shutdown_hook(h.core(), CountShutdown, &calls);
     EXPECT_EQ(h.Run(Cmd({"shutdown"})), "-NOAUTH Authentication required.\r\n");
     EXPECT_EQ(calls, 0);
+}
+
+// Every entry of the table is runnable except the two containers, which
+// answer only through their subcommands; a command added to the table
+// without an implementation in dispatch.c fails here.
+TEST(CommandTable, EveryCommandHasAnImplementation)
+{
+    dispatch_init();
+    for (size_t i = 0; i < commands_count(); i++) {
+        const struct command *c = commands_at(i);
+        bool container_only = std::string(c->name) == "config" ||
+                              std::string(c->name) == "client";
+        EXPECT_EQ(dispatch_has_proc(c), !container_only) << c->name;
+        EXPECT_EQ(commands_index(c), i);
+        if (std::string(c->name).find('|') == std::string::npos) {
+            EXPECT_EQ(commands_lookup(c->name, std::string(c->name).size()), c);
+        }
+    }
 }
 
 }  // namespace

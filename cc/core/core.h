@@ -51,6 +51,9 @@ void core_free(struct core *c);
 
 struct store *core_store(struct core *c);
 const struct core_config *core_config(const struct core *c);
+/* The keyspace clock, in ms since the epoch: what session_timed_out takes
+ * and what expiry compares against. Thread-safe. */
+int64_t core_now_ms(struct core *c);
 
 /* Engine-specific lines appended to INFO's server section, e.g.
  * "io_uring_multishot_accept:1\r\n". Copied. Call before serving clients. */

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cc/core/util.h"
+
 /* Small enough for malloc's per-thread cache, big enough for a typical
  * pipeline's replies without regrowing. */
 #define REPLY_INITIAL_CAP 1000u
@@ -94,30 +96,12 @@ void reply_raw(struct reply *r, const char *p, size_t n)
     r->len += (uint32_t)n;
 }
 
-size_t reply_fmt_int(char *buf, int64_t v)
-{
-    char tmp[24];
-    size_t n = 0;
-    /* Unsigned magnitude so INT64_MIN does not overflow. */
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do {
-        tmp[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u != 0);
-    size_t len = 0;
-    if (v < 0)
-        buf[len++] = '-';
-    while (n > 0)
-        buf[len++] = tmp[--n];
-    return len;
-}
-
 /* Appends "<prefix><v>\r\n". */
 static void reply_prefixed_int(struct reply *r, char prefix, int64_t v)
 {
     char buf[32];
     buf[0] = prefix;
-    size_t n = 1 + reply_fmt_int(buf + 1, v);
+    size_t n = 1 + util_ll2str(buf + 1, v);
     buf[n++] = '\r';
     buf[n++] = '\n';
     reply_raw(r, buf, n);
@@ -209,7 +193,7 @@ void reply_bulk(struct reply *r, const char *p, size_t n)
 {
     char hdr[32];
     hdr[0] = '$';
-    size_t h = 1 + reply_fmt_int(hdr + 1, (int64_t)n);
+    size_t h = 1 + util_ll2str(hdr + 1, (int64_t)n);
     hdr[h++] = '\r';
     hdr[h++] = '\n';
     if (!reply_room(r, h + n + 2))
@@ -230,7 +214,7 @@ void reply_cstr(struct reply *r, const char *s)
 void reply_bulk_int(struct reply *r, int64_t v)
 {
     char buf[24];
-    size_t n = reply_fmt_int(buf, v);
+    size_t n = util_ll2str(buf, v);
     reply_bulk(r, buf, n);
 }
 

@@ -66,9 +66,6 @@ void reply_bool(struct reply *r, bool b);                 /* :1 :0 / #t #f */
  * a plain bulk in RESP2. */
 void reply_verbatim(struct reply *r, const char *fmt, const char *p, size_t n);
 
-/* Formats v in decimal into buf (at least 21 bytes); returns the length. */
-size_t reply_fmt_int(char *buf, int64_t v);
-
 #ifdef __cplusplus
 }
 #endif

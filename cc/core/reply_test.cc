@@ -113,12 +113,4 @@ TEST(Reply, LimitDropsEverythingAndSticks) {
     reply_free(&r);
 }
 
-TEST(Reply, FormatsIntegers) {
-    char buf[32];
-    EXPECT_EQ(std::string(buf, reply_fmt_int(buf, 0)), "0");
-    EXPECT_EQ(std::string(buf, reply_fmt_int(buf, 9223372036854775807LL)),
-              "9223372036854775807");
-    EXPECT_EQ(std::string(buf, reply_fmt_int(buf, -1)), "-1");
-}
-
 }  // namespace

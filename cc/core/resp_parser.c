@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cc/core/util.h"
+
 enum parse_state {
     ST_IDLE,    /* between frames */
     ST_INLINE,  /* waiting for the end of an inline line */
@@ -153,50 +155,6 @@ static enum resp_status fail_expected_dollar(struct resp_parser *p, char got)
     snprintf(p->u.errbuf, sizeof p->u.errbuf,
              "ERR Protocol error: expected '$', got '%c'", got);
     return RESP_ERROR;
-}
-
-/* Redis's string2ll: optional '-', no '+', no leading zeros (except "0"),
- * no spaces, fewer than 21 characters, no overflow. */
-static bool parse_ll(const char *s, size_t n, long long *out)
-{
-    if (n == 0 || n >= 21)
-        return false;
-    if (n == 1 && s[0] == '0') {
-        *out = 0;
-        return true;
-    }
-    size_t i = 0;
-    bool neg = false;
-    if (s[0] == '-') {
-        neg = true;
-        i = 1;
-        if (n == 1)
-            return false;
-    }
-    if (s[i] < '1' || s[i] > '9')
-        return false;
-    unsigned long long v = (unsigned long long)(s[i++] - '0');
-    for (; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        unsigned d = (unsigned)(s[i] - '0');
-        if (v > ULLONG_MAX / 10)
-            return false;
-        v *= 10;
-        if (v > ULLONG_MAX - d)
-            return false;
-        v += d;
-    }
-    if (neg) {
-        if (v > (unsigned long long)LLONG_MAX + 1)
-            return false;
-        *out = v == (unsigned long long)LLONG_MAX + 1 ? LLONG_MIN : -(long long)v;
-    } else {
-        if (v > (unsigned long long)LLONG_MAX)
-            return false;
-        *out = (long long)v;
-    }
-    return true;
 }
 
 /* Finds `eol` in the line starting at f[pos], resuming where the previous
@@ -388,7 +346,7 @@ static enum resp_status parse_frame(struct resp_parser *p, const char *f, size_t
                                     size_t *frame_len)
 {
     size_t at;
-    long long ll;
+    int64_t ll;
     enum parse_error e;
     for (;;) {
         size_t pos = p->u.st.pos;
@@ -415,7 +373,7 @@ static enum resp_status parse_frame(struct resp_parser *p, const char *f, size_t
             /* Redis skips the byte after CR without looking at it. */
             if (at + 1 >= flen)
                 return RESP_MORE;
-            if (!parse_ll(f + 1, at - 1, &ll) || ll > INT_MAX)
+            if (!util_string2ll(f + 1, at - 1, &ll) || ll > INT_MAX)
                 return fail(p, PE_INVALID_COUNT);
             if (ll > RESP_UNAUTH_ARGS_MAX && p->unauth)
                 return fail(p, PE_UNAUTH_COUNT);
@@ -440,7 +398,7 @@ static enum resp_status parse_frame(struct resp_parser *p, const char *f, size_t
                 return RESP_MORE;
             if (f[pos] != '$')
                 return fail_expected_dollar(p, f[pos]);
-            if (!parse_ll(f + pos + 1, at - pos - 1, &ll) || ll < 0 || ll > RESP_BULK_MAX)
+            if (!util_string2ll(f + pos + 1, at - pos - 1, &ll) || ll < 0 || ll > RESP_BULK_MAX)
                 return fail(p, PE_INVALID_BULKLEN);
             if (ll > RESP_UNAUTH_BULK_MAX && p->unauth)
                 return fail(p, PE_UNAUTH_BULKLEN);

@@ -3,19 +3,19 @@
  *
  * Owns: the partial-frame tail, pending output, auth and protocol state.
  * Does not own the socket or any buffer an engine passes in, and does not
- * implement commands (commands.c does).
+ * run commands (dispatch.c does).
  */
 #include "cc/core/session.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/un.h>
 
-#include "cc/core/commands.h"
+#include "cc/core/dispatch.h"
+#include "cc/core/session_state.h"
 
 /* Smallest input buffer allocated for a partial frame. */
 #define SESSION_IN_MIN 512u
@@ -78,40 +78,20 @@ static bool session_peer_is_local(const struct session *s)
     }
 }
 
-void session_format_peer(const struct session *s, char *buf, size_t len)
-{
-    char ip[INET6_ADDRSTRLEN];
-    switch (s->peer_family) {
-    case AF_INET:
-        inet_ntop(AF_INET, s->peer_addr, ip, sizeof(ip));
-        snprintf(buf, len, "%s:%u", ip, (unsigned)s->peer_port);
-        break;
-    case AF_INET6:
-        inet_ntop(AF_INET6, s->peer_addr, ip, sizeof(ip));
-        snprintf(buf, len, "%s:%u", ip, (unsigned)s->peer_port);
-        break;
-    case AF_UNIX:
-        snprintf(buf, len, "/unixsocket:0");
-        break;
-    default:
-        snprintf(buf, len, "?:0");
-        break;
-    }
-}
-
 struct session *session_new(struct core *core, int fd,
                             const struct sockaddr *peer, socklen_t peerlen)
 {
     struct session *s = calloc(1, sizeof(*s));
     if (s == NULL)
         return NULL;
+    dispatch_init();
     const struct core_config *cfg = core_config(core);
     s->core = core;
     s->fd = fd;
     resp_parser_init(&s->parser);
     reply_init(&s->out, cfg->output_limit);
     atomic_init(&s->resp, 2);
-    int64_t now = store_now_ms(core_store(core));
+    int64_t now = core_now_ms(core);
     /* Seconds relative to the core's start keep the struct small; the
      * clamp only matters for clocks set decades apart in tests. */
     int64_t rel = (now - core->start_ms) / 1000;
@@ -123,7 +103,7 @@ struct session *session_new(struct core *core, int fd,
     else
         s->flags |= SESSION_AUTHED;
 
-    if (!core_register(core, s)) {
+    if (!core_register(core, &s->client)) {
         reply_error(&s->out, "ERR max number of clients reached");
         s->flags |= SESSION_CLOSE;
         return s;
@@ -133,7 +113,7 @@ struct session *session_new(struct core *core, int fd,
         !session_peer_is_local(s)) {
         reply_raw(&s->out, session_denied_msg, sizeof(session_denied_msg) - 1);
         s->flags |= SESSION_CLOSE;
-        core_unregister(core, s);
+        core_unregister(core, &s->client);
         s->flags &= (uint8_t)~SESSION_REGISTERED;
     }
     return s;
@@ -142,7 +122,7 @@ struct session *session_new(struct core *core, int fd,
 void session_detach(struct session *s)
 {
     if (s->flags & SESSION_REGISTERED) {
-        core_unregister(s->core, s);
+        core_unregister(s->core, &s->client);
         s->flags &= (uint8_t)~SESSION_REGISTERED;
     }
     resp_parser_destroy(&s->parser);
@@ -159,13 +139,13 @@ void session_free(struct session *s)
         return;
     if (!(s->flags & SESSION_DETACHED))
         session_detach(s);
-    free(s->name);
+    free(s->client.name);
     free(s);
 }
 
 static void session_touch(struct session *s)
 {
-    atomic_store_explicit(&s->last_ms, store_now_ms(core_store(s->core)),
+    atomic_store_explicit(&s->last_ms, core_now_ms(s->core),
                           memory_order_relaxed);
 }
 
@@ -272,7 +252,7 @@ void session_in_commit(struct session *s, size_t n)
     if (n == 0)
         return;
     s->in_len += (uint32_t)n;
-    atomic_fetch_add_explicit(&s->core->net_input_bytes, n,
+    atomic_fetch_add_explicit(&s->core->stats.net_input_bytes, n,
                               memory_order_relaxed);
     session_touch(s);
 }
@@ -353,7 +333,7 @@ int session_feed(struct session *s, const char *buf, size_t len)
 {
     if (len == 0)
         return 0;
-    atomic_fetch_add_explicit(&s->core->net_input_bytes, len,
+    atomic_fetch_add_explicit(&s->core->stats.net_input_bytes, len,
                               memory_order_relaxed);
     if (s->flags & SESSION_CLOSE)
         return 0;
@@ -395,7 +375,7 @@ void session_out_consume(struct session *s, size_t n)
     if (n == 0)
         return;
     reply_consume(&s->out, n);
-    atomic_fetch_add_explicit(&s->core->net_output_bytes, n,
+    atomic_fetch_add_explicit(&s->core->stats.net_output_bytes, n,
                               memory_order_relaxed);
     session_touch(s);
 }
@@ -427,118 +407,4 @@ bool session_timed_out(const struct session *s, int64_t now_ms)
         return false;
     int64_t last = atomic_load_explicit(&s->last_ms, memory_order_relaxed);
     return now_ms - last > (int64_t)timeout * 1000;
-}
-
-/* Redis quotes argument previews with %s: they end at the first NUL, and
- * CR/LF become spaces so the error stays one line. */
-static size_t session_preview(char *dst, size_t room, const char *src,
-                              size_t srclen, size_t max)
-{
-    size_t n = 0;
-    while (n < srclen && n < max && n < room && src[n] != '\0') {
-        char ch = src[n];
-        dst[n] = (ch == '\r' || ch == '\n') ? ' ' : ch;
-        n++;
-    }
-    return n;
-}
-
-static void session_unknown_command(struct session *s, int argc,
-                                    const char *const *argv,
-                                    const size_t *argvlen)
-{
-    char msg[512];
-    size_t n = 0;
-    memcpy(msg, "ERR unknown command '", 21);
-    n = 21;
-    n += session_preview(msg + n, sizeof(msg) - n, argv[0], argvlen[0], 128);
-    static const char mid[] = "', with args beginning with: ";
-    memcpy(msg + n, mid, sizeof(mid) - 1);
-    n += sizeof(mid) - 1;
-    size_t args_len = 0;
-    for (int i = 1; i < argc && args_len < 128; i++) {
-        msg[n++] = '\'';
-        size_t w = session_preview(msg + n, sizeof(msg) - n, argv[i],
-                                   argvlen[i], 128 - args_len);
-        n += w;
-        msg[n++] = '\'';
-        msg[n++] = ' ';
-        args_len += w + 3;
-    }
-    msg[n] = '\0';
-    reply_error(&s->out, msg);
-}
-
-static void session_unknown_subcommand(struct session *s,
-                                       const char *const *argv,
-                                       const size_t *argvlen)
-{
-    char msg[512];
-    size_t n = 0;
-    memcpy(msg, "ERR unknown subcommand '", 24);
-    n = 24;
-    n += session_preview(msg + n, sizeof(msg) - n, argv[1], argvlen[1], 128);
-    memcpy(msg + n, "'. Try ", 7);
-    n += 7;
-    size_t w = session_preview(msg + n, sizeof(msg) - n, argv[0], argvlen[0], 64);
-    for (size_t i = 0; i < w; i++)
-        if (msg[n + i] >= 'a' && msg[n + i] <= 'z')
-            msg[n + i] = (char)(msg[n + i] - 'a' + 'A');
-    n += w;
-    memcpy(msg + n, " HELP.", 7);
-    reply_error(&s->out, msg);
-}
-
-void session_execute(struct session *s, int argc, const char *const *argv,
-                     const size_t *argvlen, int64_t *clock_us)
-{
-    struct core *core = s->core;
-    const struct command *cmd = commands_lookup(argv[0], argvlen[0]);
-    if (cmd == NULL) {
-        session_unknown_command(s, argc, argv, argvlen);
-        atomic_fetch_add_explicit(&core->error_replies, 1, memory_order_relaxed);
-        return;
-    }
-    if ((cmd->flags & CMD_CONTAINER) && argc >= 2) {
-        const struct command *sub = commands_lookup_sub(cmd, argv[1], argvlen[1]);
-        if (sub == NULL) {
-            session_unknown_subcommand(s, argv, argvlen);
-            atomic_fetch_add_explicit(&core->error_replies, 1,
-                                      memory_order_relaxed);
-            return;
-        }
-        cmd = sub;
-    }
-    struct command_stats *st = &core->cmdstats[commands_index(cmd)];
-    if ((cmd->arity > 0 && argc != cmd->arity) ||
-        (cmd->arity < 0 && argc < -cmd->arity) || cmd->proc == NULL) {
-        reply_errorf(&s->out, "ERR wrong number of arguments for '%s' command",
-                     cmd->name);
-        atomic_fetch_add_explicit(&st->rejected, 1, memory_order_relaxed);
-        atomic_fetch_add_explicit(&core->error_replies, 1, memory_order_relaxed);
-        return;
-    }
-    if (!(s->flags & SESSION_AUTHED) && !(cmd->flags & CMD_NOAUTH)) {
-        reply_error(&s->out, "NOAUTH Authentication required.");
-        atomic_fetch_add_explicit(&st->rejected, 1, memory_order_relaxed);
-        atomic_fetch_add_explicit(&core->error_replies, 1, memory_order_relaxed);
-        return;
-    }
-    atomic_store_explicit(&s->last_cmd, (uint16_t)(commands_index(cmd) + 1),
-                          memory_order_relaxed);
-    size_t before = reply_pending(&s->out);
-    int64_t t0 = *clock_us;
-    cmd->proc(s, argc, argv, argvlen);
-    int64_t t1 = core_mono_us();
-    *clock_us = t1;
-    atomic_fetch_add_explicit(&st->calls, 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&st->usec, (uint64_t)(t1 - t0), memory_order_relaxed);
-    if (s->out.overflow) {
-        s->flags |= SESSION_CLOSE;
-        return;
-    }
-    if (reply_pending(&s->out) > before && s->out.data[s->out.pos + before] == '-') {
-        atomic_fetch_add_explicit(&st->failed, 1, memory_order_relaxed);
-        atomic_fetch_add_explicit(&core->error_replies, 1, memory_order_relaxed);
-    }
 }

@@ -193,17 +193,6 @@ size_t store_active_expire(struct store *st, size_t budget);
 /* Total keys removed by expiry so far (lazy and active), for INFO. */
 uint64_t store_expired_total(const struct store *st);
 
-/* Redis's string2ll rules, the ones INCR applies to stored values and
- * commands apply to integer arguments: optional '-', no '+', spaces or
- * leading zeros, at most 20 characters, must fit int64. Returns true and
- * sets *out when p[0..n) is such an integer. Pure; thread-safe. */
-bool store_parse_int64(const char *p, size_t n, int64_t *out);
-
-/* Redis glob matching (KEYS, SCAN MATCH): *, ?, [...] with ^ and ranges,
- * backslash escapes. Runs in O(len(pattern) * len(string)) at worst. */
-bool store_glob_match(const char *pat, size_t plen, const char *s, size_t slen,
-                      bool nocase);
-
 #ifdef __cplusplus
 }
 #endif

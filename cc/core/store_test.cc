@@ -1,7 +1,7 @@
 // store_test.cc - GoogleTest for the keyspace (cc/core/store.c): every
 // public function, Redis's edge cases (INCRBY parsing and overflow, EXPIRE
 // conditions, expiry with a controlled clock), SCAN's guarantee while tables
-// resize, glob matching, and concurrent use (run under tsan and asan too).
+// resize, and concurrent use (run under tsan and asan too).
 // It does not test command parsing or reply encoding (session_test does).
 
 #include "cc/core/store.h"
@@ -1192,109 +1192,6 @@ TEST_F(StoreTest, MatchesModelUnderRandomOperations)
         }
         }
     }
-}
-
-// ---- glob ----
-
-bool glob(const std::string &p, const std::string &s, bool nocase = false)
-{
-    return store_glob_match(p.data(), p.size(), s.data(), s.size(), nocase);
-}
-
-TEST(StoreGlob, RedisCases)
-{
-    struct Case {
-        const char *pat;
-        const char *str;
-        bool nocase;
-        bool want;
-    };
-    const Case cases[] = {
-        {"*", "", false, true},
-        {"*", "anything", false, true},
-        {"**", "", false, true},
-        {"", "", false, true},
-        {"", "a", false, false},
-        {"?", "", false, false},
-        {"?", "a", false, true},
-        {"?", "ab", false, false},
-        {"a?c", "abc", false, true},
-        {"a?c", "ac", false, false},
-        {"a*", "a", false, true},
-        {"a*b", "ab", false, true},
-        {"a**b", "axxb", false, true},
-        {"*a*b", "xaxxb", false, true},
-        {"*a*b", "xaxxbx", false, false},
-        {"*.txt", "file.txt", false, true},
-        {"*.txt", "file.txt.gz", false, false},
-        {"h[ae]llo", "hello", false, true},
-        {"h[ae]llo", "hallo", false, true},
-        {"h[ae]llo", "hillo", false, false},
-        {"h[^e]llo", "hallo", false, true},
-        {"h[^e]llo", "hello", false, false},
-        {"h[a-b]llo", "hbllo", false, true},
-        {"h[a-b]llo", "hcllo", false, false},
-        {"h[b-a]llo", "hallo", false, true},  // reversed range
-        {"[0-9][0-9]", "42", false, true},
-        {"[0-9][0-9]", "4a", false, false},
-        {"\\*", "*", false, true},
-        {"\\*", "a", false, false},
-        {"\\?", "?", false, true},
-        {"\\[a]", "[a]", false, true},
-        {"a\\", "a\\", false, true},      // trailing backslash is literal
-        {"[\\]]", "]", false, true},      // escaped ] inside a set
-        {"[a\\-z]", "-", false, true},
-        {"[a\\-z]", "b", false, false},
-        {"[]a]", "a", false, false},      // [] is an empty set
-        {"[]", "", false, false},
-        {"[^]a", "xa", false, true},
-        {"[abc", "b", false, true},       // unterminated set runs to the end
-        {"[abc", "d", false, false},
-        {"[", "", false, false},
-        {"[", "[", false, false},
-        {"[a-", "-", false, true},
-        {"[a-]", "]", false, true},        // ']' ends the range: ']'..'a'
-        {"[a-]", "^", false, true},
-        {"[a-]", "b", false, false},
-        {"*[", "x[", false, false},
-        {"a[", "a[", false, false},
-        {"[^]", "x", false, true},
-        {"HELLO", "hello", false, false},
-        {"HELLO", "hello", true, true},
-        {"h[A-Z]llo", "hello", true, true},
-        {"h[A-Z]llo", "hello", false, false},
-        {"[^A]", "a", true, false},
-        {"user:*:name", "user:1000:name", false, true},
-        {"user:*:name", "user:1000:email", false, false},
-    };
-    for (const auto &c : cases)
-        EXPECT_EQ(glob(c.pat, c.str, c.nocase), c.want)
-            << "pattern '" << c.pat << "' string '" << c.str << "' nocase=" << c.nocase;
-}
-
-TEST(StoreGlob, BinarySafe)
-{
-    EXPECT_TRUE(glob(std::string("a\0*", 3), std::string("a\0bc", 4)));
-    EXPECT_FALSE(glob(std::string("a\0*", 3), std::string("ab", 2)));
-    EXPECT_TRUE(glob("?", std::string("\0", 1)));
-    EXPECT_TRUE(glob("[\x80-\xff]", "\xc3"));
-    EXPECT_FALSE(glob("[\x80-\xff]", "a"));
-}
-
-TEST(StoreGlob, PathologicalPatternsStayFast)
-{
-    std::string s(100000, 'a');
-    auto start = std::chrono::steady_clock::now();
-    EXPECT_FALSE(glob("a*a*a*a*a*a*a*a*a*a*a*a*b", s));
-    EXPECT_FALSE(glob("*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*?b", s));
-    EXPECT_TRUE(glob("*?*?*?*?*?*?*?*?*?*?*?*?a", s));
-    EXPECT_FALSE(glob("[a]*[a]*[a]*[a]*[a]*[a]*[a]*[a]*[a]*[b]", s));
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                  std::chrono::steady_clock::now() - start)
-                  .count();
-    // Backtracking implementations take longer than the age of the universe
-    // here; O(p*s) takes a few milliseconds (generous bound for sanitizers).
-    EXPECT_LT(ms, 2000);
 }
 
 // ---- concurrency (meant to be run under --config=tsan as well) ----

@@ -189,7 +189,7 @@ static void epoll_drain_start(struct epoll_loop *lp, long long now)
 
 static void epoll_check_timeouts(struct epoll_loop *lp)
 {
-    int64_t now = store_now_ms(core_store(lp->core));
+    int64_t now = core_now_ms(lp->core);
 
     for (int fd = 0; fd <= lp->maxfd; fd++) {
         struct epoll_conn *c = &lp->conns[fd];

@@ -125,7 +125,7 @@ static void poll_drain_start(struct poll_loop *pl)
 
 static void poll_check_timeouts(struct poll_loop *pl)
 {
-    int64_t now = store_now_ms(core_store(pl->core));
+    int64_t now = core_now_ms(pl->core);
 
     for (size_t i = pl->n; i-- > POLL_FIRST_CLIENT;) {
         if (pl->pfds[i].events == POLLIN && session_timed_out(pl->sess[i], now)) {

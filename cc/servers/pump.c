@@ -140,7 +140,7 @@ void pump_serve_blocking(struct core *core, int fd, struct session *s,
         }
         if (rc <= 0) {
             if (has_timeout && pending == 0 &&
-                session_timed_out(s, store_now_ms(core_store(core)))) {
+                session_timed_out(s, core_now_ms(core))) {
                 log_msg(LOG_VERBOSE, "Closing idle client (fd %d)", fd);
                 break;
             }

@@ -571,7 +571,7 @@ static void loop_close_all(struct uring_loop *l)
 
 static void loop_check_timeouts(struct uring_loop *l)
 {
-    int64_t now = store_now_ms(core_store(l->core));
+    int64_t now = core_now_ms(l->core);
 
     for (int fd = 0; fd < l->nslots; fd++) {
         struct uring_conn *c = l->byfd[fd];
