@@ -554,7 +554,7 @@ int store_mset(struct store *st, int db, size_t n, const char *const *keys,
     struct entry **es = es_small;
     if (n > SMALL_BATCH) {
         hs = malloc(n * sizeof *hs);
-        es = calloc(n, sizeof *es);
+        es = malloc(n * sizeof *es);
         if (!hs || !es) {
             free(hs);
             free(es);
@@ -565,11 +565,14 @@ int store_mset(struct store *st, int db, size_t n, const char *const *keys,
     struct db *d = &st->dbs[db];
     uint32_t mask = hash_keys(st, n, keys, klens, hs);
     /* Entries are built before locking so the locked section cannot fail
-     * half-way and so allocation happens outside the locks. */
-    for (size_t i = 0; i < n; i++) {
-        es[i] = entry_new((uint32_t)(hs[i] >> 32), keys[i], klens[i], vals[i],
-                          vlens[i], 0, NO_EXPIRY);
-        if (!es[i]) {
+     * half-way and so allocation happens outside the locks. Only es[0..built)
+     * is ever set; linked entries are NULLed so the cleanup skips them. */
+    size_t built = 0;
+    for (; built < n; built++) {
+        es[built] = entry_new((uint32_t)(hs[built] >> 32), keys[built],
+                              klens[built], vals[built], vlens[built], 0,
+                              NO_EXPIRY);
+        if (!es[built]) {
             rc = -ENOMEM;
             goto done;
         }
@@ -605,7 +608,7 @@ int store_mset(struct store *st, int db, size_t n, const char *const *keys,
 unlock:
     unlock_stripes(d, mask);
 done:
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < built; i++)
         free(es[i]);
     if (n > SMALL_BATCH) {
         free(hs);
