@@ -10,8 +10,8 @@
 
 int cmd_store_error(struct session *s, int rc)
 {
-    (void)rc;
-    return cmd_error(s, SHARED_OOM);
+    /* STORE_ETOOBIG: a result past 512 MiB, Redis's checkStringLength. */
+    return cmd_error(s, rc == STORE_ETOOBIG ? SHARED_TOO_BIG : SHARED_OOM);
 }
 
 int cmd_parse_expire(struct session *s, const char *p, size_t n,

@@ -607,6 +607,26 @@ TEST(Commands, GetsetGetdelAppendStrlen) {
               ":11\r\n");
 }
 
+// Redis's checkStringLength: a result past proto-max-bulk-len (512 MiB) is
+// refused with its own error, not reported as out of memory. The value is
+// put in place through the store, since no request can carry it.
+TEST(Commands, AppendPastMaxSizeIsRefused) {
+    Harness h;
+    std::string big(STORE_MAX_STRLEN - 1, 'x');
+    ASSERT_EQ(store_set(core_store(h.core()), 0, "big", 3, big.data(), big.size(),
+                        -1, 0, nullptr, nullptr),
+              1);
+    big = std::string();
+    EXPECT_EQ(h.Run(Cmd({"append", "big", "y"})),
+              ":536870912\r\n");
+    EXPECT_EQ(h.Run(Cmd({"append", "big", "z"})),
+              "-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n");
+    EXPECT_EQ(h.Run(Cmd({"strlen", "big"})),
+              ":536870912\r\n");
+    EXPECT_EQ(h.Run(Cmd({"del", "big"})),
+              ":1\r\n");
+}
+
 TEST(Commands, Getex) {
     Harness h;
     EXPECT_EQ(h.Run(Cmd({"set", "g", "v"})),
