@@ -246,8 +246,8 @@ static void info_keyspace(const struct info_ctx *ic, struct reply *b)
         size_t keys = store_dbsize(st, db);
         if (keys == 0)
             continue;
-        reply_rawf(b, "db%d:keys=%zu,expires=%zu,avg_ttl=0\r\n", db, keys,
-                   store_expires_count(st, db));
+        reply_rawf(b, "db%d:keys=%zu,expires=%zu,avg_ttl=%lld\r\n", db, keys,
+                   store_expires_count(st, db), (long long)store_avg_ttl(st, db));
     }
 }
 

@@ -226,6 +226,34 @@ TEST(CommandsServer, ConfigGet) {
     EXPECT_EQ(h.Run(Cmd({"CONFIG", "HELP"})).substr(0, 4), "*5\r\n");
 }
 
+// avg_ttl is the mean remaining TTL, in ms, of the keys that have one
+// (Redis estimates it by sampling; respd keeps exact sums).
+TEST(CommandsServer, InfoKeyspaceAvgTtl) {
+    Harness h;
+    h.Run(Cmd({"SET", "a", "v", "PX", "1000"}));
+    h.Run(Cmd({"SET", "b", "v", "PX", "3000"}));
+    h.Run(Cmd({"SET", "c", "v"}));
+    EXPECT_NE(h.Run(Cmd({"INFO", "keyspace"})).find("db0:keys=3,expires=2,avg_ttl=2000\r\n"),
+              std::string::npos);
+    h.Advance(500);
+    EXPECT_NE(h.Run(Cmd({"INFO", "keyspace"})).find("db0:keys=3,expires=2,avg_ttl=1500\r\n"),
+              std::string::npos);
+    // Changing, removing and replacing expiries keep the sums exact.
+    h.Run(Cmd({"PEXPIRE", "c", "10500"}));
+    h.Run(Cmd({"PERSIST", "a"}));
+    h.Run(Cmd({"SET", "b", "w", "PX", "500"}));
+    EXPECT_NE(h.Run(Cmd({"INFO", "keyspace"})).find("db0:keys=3,expires=2,avg_ttl=5500\r\n"),
+              std::string::npos);
+    h.Run(Cmd({"DEL", "c"}));
+    h.Run(Cmd({"APPEND", "b", "x"}));
+    EXPECT_NE(h.Run(Cmd({"INFO", "keyspace"})).find("db0:keys=2,expires=1,avg_ttl=500\r\n"),
+              std::string::npos);
+    h.Run(Cmd({"FLUSHALL"}));
+    h.Run(Cmd({"SET", "d", "v", "EX", "7"}));
+    EXPECT_NE(h.Run(Cmd({"INFO", "keyspace"})).find("db0:keys=1,expires=1,avg_ttl=7000\r\n"),
+              std::string::npos);
+}
+
 static void NoteHook(void *ctx, struct core_proc_stats *out) {
     (void)ctx;
     out->cpu_sys = 1.5;
@@ -248,14 +276,14 @@ TEST(CommandsServer, InfoSections) {
           "used_memory_rss:4096\r\n", "# Stats\r\n", "total_commands_processed:1\r\n",
           "total_connections_received:1\r\n", "instantaneous_ops_per_sec:",
           "# Replication\r\nrole:master\r\n", "# CPU\r\n", "used_cpu_sys:1.500000\r\n",
-          "used_cpu_user:2.250000\r\n", "# Keyspace\r\ndb0:keys=1,expires=1,avg_ttl=0\r\n"}) {
+          "used_cpu_user:2.250000\r\n", "# Keyspace\r\ndb0:keys=1,expires=1,avg_ttl=100000\r\n"}) {
         EXPECT_NE(all.find(want), std::string::npos) << want << "\n" << all;
     }
     EXPECT_EQ(all.find("# Commandstats"), std::string::npos);
     // The bulk length matches the body, and the body ends with one CRLF.
     size_t hdr = all.find("\r\n");
     EXPECT_EQ(std::stoul(all.substr(1, hdr - 1)), all.size() - hdr - 4);
-    EXPECT_EQ(all.substr(all.size() - 6), "=0\r\n\r\n");
+    EXPECT_EQ(all.substr(all.size() - 11), "=100000\r\n\r\n");
 
     std::string two = h.Run(Cmd({"INFO", "CLIENTS", "cpu"}));
     EXPECT_NE(two.find("# Clients\r\n"), std::string::npos);

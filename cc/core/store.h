@@ -190,6 +190,11 @@ int store_randomkey(struct store *st, int db, struct store_value *out);
  * Thread-safe; one sweeper at a time: a call made while another runs returns
  * 0 at once. Engines call it about every 100 ms. */
 size_t store_active_expire(struct store *st, size_t budget);
+/* The mean remaining time to live, in ms, of db's keys that have one (0
+ * when none has): INFO keyspace's avg_ttl. Exact, where Redis keeps a
+ * moving estimate from its expiry sampling; keys already past their time
+ * count as 0 left. Locks each stripe with expiring keys in turn. */
+int64_t store_avg_ttl(struct store *st, int db);
 /* Total keys removed by expiry so far (lazy and active), for INFO. */
 uint64_t store_expired_total(const struct store *st);
 

@@ -211,3 +211,26 @@ uint64_t store_expired_total(const struct store *st)
 {
     return atomic_load_explicit(&st->expired, memory_order_relaxed);
 }
+
+int64_t store_avg_ttl(struct store *st, int db)
+{
+    if (!db_ok(db))
+        return 0;
+    store_u128 sum = 0;
+    uint64_t n = 0;
+    for (unsigned i = 0; i < NSTRIPES; i++) {
+        struct stripe *s = &st->dbs[db].s[i];
+        if (counter_get(&s->expires) == 0)
+            continue;
+        pthread_mutex_lock(&s->lock);
+        sum += s->expire_sum;
+        n += s->vol_len;
+        pthread_mutex_unlock(&s->lock);
+    }
+    if (n == 0)
+        return 0;
+    /* Keys past their time but not yet removed count as 0 left. */
+    int64_t now = st->clock(st->clock_ctx);
+    store_u128 mean = sum / n;
+    return mean > (store_u128)now ? (int64_t)(mean - (store_u128)now) : 0;
+}

@@ -21,6 +21,8 @@
 #define NSTRIPES (1u << STRIPE_BITS)
 #define NO_EXPIRY DICT_NO_EXPIRY
 
+__extension__ typedef unsigned __int128 store_u128;
+
 /* Everything in a stripe is guarded by its lock, except the two counters,
  * which are written under the lock but may be read without it (DBSIZE, INFO,
  * RANDOMKEY's choice of stripe, the expiry sweep's choice of stripes). */
@@ -32,6 +34,9 @@ struct stripe {
     struct entry **vol;
     size_t vol_len, vol_cap;
     size_t vol_cursor; /* where the sweep resumes */
+    /* Sum of the vol entries' expire_at, exact (128 bits: any int64 times
+     * any count fits), for INFO's avg_ttl. */
+    store_u128 expire_sum;
     _Atomic size_t keys;
     _Atomic size_t expires;
 };
@@ -123,6 +128,7 @@ static inline void vol_add(struct stripe *s, struct entry *e)
 {
     e->vidx = (uint32_t)s->vol_len;
     s->vol[s->vol_len++] = e;
+    s->expire_sum += (uint64_t)e->expire_at;
     counter_add(&s->expires, 1);
 }
 
@@ -131,6 +137,7 @@ static inline void vol_del(struct stripe *s, struct entry *e)
     struct entry *last = s->vol[--s->vol_len];
     s->vol[e->vidx] = last;
     last->vidx = e->vidx;
+    s->expire_sum -= (uint64_t)e->expire_at;
     counter_add(&s->expires, -1);
 }
 
@@ -167,6 +174,8 @@ static inline void stripe_replace(struct stripe *s, struct entry **pp,
     if (old->expire_at != NO_EXPIRY && ne->expire_at != NO_EXPIRY) {
         ne->vidx = old->vidx;
         s->vol[ne->vidx] = ne;
+        s->expire_sum += (uint64_t)ne->expire_at;
+        s->expire_sum -= (uint64_t)old->expire_at;
     } else if (old->expire_at != NO_EXPIRY) {
         vol_del(s, old);
     } else if (ne->expire_at != NO_EXPIRY) {
@@ -179,10 +188,15 @@ static inline void stripe_replace(struct stripe *s, struct entry **pp,
 static inline void entry_set_expire(struct stripe *s, struct entry *e,
                                     int64_t at)
 {
-    if (e->expire_at != NO_EXPIRY && at == NO_EXPIRY)
+    if (e->expire_at != NO_EXPIRY && at == NO_EXPIRY) {
         vol_del(s, e);
-    else if (e->expire_at == NO_EXPIRY && at != NO_EXPIRY)
+    } else if (e->expire_at == NO_EXPIRY && at != NO_EXPIRY) {
+        e->expire_at = at;
         vol_add(s, e);
+    } else if (at != NO_EXPIRY) {
+        s->expire_sum += (uint64_t)at;
+        s->expire_sum -= (uint64_t)e->expire_at;
+    }
     e->expire_at = at;
 }
 

@@ -34,6 +34,7 @@ static void flush_stripe(struct stripe *s)
     struct entry **vol = s->vol;
     s->vol = NULL;
     s->vol_len = s->vol_cap = s->vol_cursor = 0;
+    s->expire_sum = 0;
     counter_add(&s->keys, -(long)counter_get(&s->keys));
     counter_add(&s->expires, -(long)counter_get(&s->expires));
     pthread_mutex_unlock(&s->lock);
