@@ -161,9 +161,6 @@ static void reply_command_info(struct reply *r, const struct command *cmd)
  *     [?][+][TOKEN=]name(a|b|...)  one of the alternatives
  *     [?][+][TOKEN=]name{a b ...}  a block of arguments
  * Alternatives and block members use the same item syntax. */
-struct argspec_cursor {
-    const char *p;
-};
 
 static size_t argspec_item_end(const char *p, char sep)
 {

@@ -271,14 +271,6 @@ void reply_double(struct reply *r, double d)
     }
 }
 
-void reply_bool(struct reply *r, bool b)
-{
-    if (r->proto >= 3)
-        reply_raw(r, b ? "#t\r\n" : "#f\r\n", 4);
-    else
-        reply_raw(r, b ? ":1\r\n" : ":0\r\n", 4);
-}
-
 void reply_verbatim(struct reply *r, const char *fmt, const char *p, size_t n)
 {
     if (r->proto < 3) {

@@ -56,12 +56,14 @@ void reply_bulk(struct reply *r, const char *p, size_t n);
 void reply_cstr(struct reply *r, const char *s);         /* bulk of a C string */
 void reply_bulk_int(struct reply *r, int64_t v);          /* bulk "v" */
 void reply_null(struct reply *r);                         /* $-1 / _ */
+/* A null array: EXEC after a failed WATCH and timed-out blocking pops
+ * answer it (transactions and list commands are next on the roadmap). */
 void reply_null_array(struct reply *r);                   /* *-1 / _ */
 void reply_array(struct reply *r, size_t n);              /* *n */
 void reply_map(struct reply *r, size_t n);                /* *2n / %n (n pairs) */
 void reply_set(struct reply *r, size_t n);                /* *n / ~n */
+/* A double: sorted sets' scores (ZSCORE, ZINCRBY, WITHSCORES) need it. */
 void reply_double(struct reply *r, double d);             /* bulk / ,d */
-void reply_bool(struct reply *r, bool b);                 /* :1 :0 / #t #f */
 /* Verbatim string: RESP3 "=len\r\nfmt:..." (fmt is 3 chars, e.g. "txt"),
  * a plain bulk in RESP2. */
 void reply_verbatim(struct reply *r, const char *fmt, const char *p, size_t n);

@@ -52,9 +52,8 @@ static const char *const error_text[] = {
     [PE_NOMEM] = "ERR out of memory while reading the request",
 };
 
-/* Argument arrays kept across requests by resp_parser_reset: enough for
- * GET/SET-sized commands without holding much on an idle connection. */
-#define KEEP_ARGS 4
+/* The first argument array's size: enough for GET/SET-sized commands. */
+#define FIRST_ARGS 4
 
 /* Argument slots hold a frame offset while a multibulk frame is incomplete
  * (the caller's buffer may move between calls) and the final pointer once
@@ -94,7 +93,7 @@ static bool args_room(struct resp_parser *p, long long limit)
     int argc = p->u.st.argc;
     if (argc < p->cap)
         return true;
-    long long want = p->cap ? 2LL * p->cap : KEEP_ARGS;
+    long long want = p->cap ? 2LL * p->cap : FIRST_ARGS;
     if (limit > 0 && want > limit)
         want = limit;
     if (want <= argc)
@@ -500,16 +499,4 @@ const char *resp_parser_error(const struct resp_parser *p)
 bool resp_parser_idle(const struct resp_parser *p)
 {
     return p->state == ST_IDLE || p->state == ST_DONE;
-}
-
-void resp_parser_reset(struct resp_parser *p)
-{
-    release_decoded(p);
-    if (p->cap > KEEP_ARGS) {
-        free(p->args);
-        p->args = NULL;
-        p->cap = 0;
-    }
-    p->error = PE_NONE;
-    start_frame(p, ST_IDLE);
 }

@@ -53,7 +53,10 @@ struct resp_parser {
 };
 /* Initialises p; allocates nothing. */
 void resp_parser_init(struct resp_parser *p);
-/* Releases whatever p allocated; p may be initialised again afterwards. */
+/* Releases whatever p allocated and leaves p as resp_parser_init does
+ * (unauthenticated limits off, no error), ready for the next frame: a
+ * session calls it whenever it goes idle, so an idle connection holds no
+ * parser memory. */
 void resp_parser_destroy(struct resp_parser *p);
 
 /* While `on` is true, Redis's unauthenticated limits apply (at most
@@ -68,7 +71,7 @@ void resp_parser_set_unauthenticated(struct resp_parser *p, bool on);
  *
  * RESP_DONE: *consumed is the frame's length (plus any empty frames skipped
  *   before it); the request is in resp_parser_argc/argv/argvlen, valid
- *   until the next resp_parse or resp_parser_reset call and while buf is
+ *   until the next resp_parse or resp_parser_destroy call and while buf is
  *   unchanged. Leading empty lines, empty inline requests and `*0` / `*-1`
  *   frames are consumed silently and never returned as a request (argc is
  *   always >= 1 on RESP_DONE).
@@ -97,12 +100,6 @@ const char *resp_parser_error(const struct resp_parser *p);
 /* True when the parser holds no partial frame (it is between requests);
  * false after an error. */
 bool resp_parser_idle(const struct resp_parser *p);
-
-/* Forgets any partial frame and releases argument arrays larger than a small
- * capacity (4 arguments, 64 bytes), so an idle connection holds almost
- * nothing; a session calls it when it goes idle. Keeps the unauthenticated
- * setting. Clears a sticky error. */
-void resp_parser_reset(struct resp_parser *p);
 
 #ifdef __cplusplus
 }

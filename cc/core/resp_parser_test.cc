@@ -434,22 +434,22 @@ TEST(RespParser, ErrorsAreSticky)
     EXPECT_EQ(resp_parser_argc(&p), 0);
     EXPECT_STREQ(resp_parser_error(&p), "ERR Protocol error: invalid multibulk length");
     EXPECT_FALSE(resp_parser_idle(&p));
-    // reset clears the error.
-    resp_parser_reset(&p);
+    // destroy, which a session calls when it goes idle, clears the error.
+    resp_parser_destroy(&p);
     EXPECT_EQ(resp_parser_error(&p), nullptr);
     EXPECT_EQ(resp_parse(&p, good.data(), good.size(), &consumed), RESP_DONE);
     resp_parser_destroy(&p);
 }
 
-TEST(RespParser, ExpectedDollarErrorSurvivesReset)
+TEST(RespParser, ExpectedDollarErrorSurvivesDestroy)
 {
     struct resp_parser p;
     resp_parser_init(&p);
     size_t consumed;
     std::string bad = "*1\r\nx\r\n";
     ASSERT_EQ(resp_parse(&p, bad.data(), bad.size(), &consumed), RESP_ERROR);
-    resp_parser_reset(&p);
-    // The error text shares storage with the parse state: reset must not
+    resp_parser_destroy(&p);
+    // The error text shares storage with the parse state: destroy must not
     // treat it as a pointer (ASan would see a bad free).
     std::string q = "ECHO \"x\"\n";
     ASSERT_EQ(resp_parse(&p, q.data(), q.size(), &consumed), RESP_DONE);
@@ -470,7 +470,7 @@ TEST(RespParser, HugeDeclarationsAllocateNothing)
     std::string frame = "*1048576\r\n";
     for (int i = 0; i < 5; i++)
         frame += "$1\r\na\r\n";
-    resp_parser_reset(&p);
+    resp_parser_destroy(&p);
     EXPECT_EQ(resp_parse(&p, frame.data(), frame.size(), &consumed), RESP_MORE);
     EXPECT_NE(p.args, nullptr);
     EXPECT_LE(p.cap, 8);
@@ -487,48 +487,6 @@ TEST(RespParser, ArraysGrowToTheDeclaredCountOnly)
         frame += "$1\r\n" + std::to_string(i) + "\r\n";
     ASSERT_EQ(resp_parse(&p, frame.data(), frame.size(), &consumed), RESP_DONE);
     EXPECT_EQ(p.cap, 5);
-    resp_parser_destroy(&p);
-}
-
-TEST(RespParser, ResetReleasesLargeArrays)
-{
-    struct resp_parser p;
-    resp_parser_init(&p);
-    size_t consumed;
-    std::string frame = "*300\r\n";
-    std::vector<std::string> want;
-    for (int i = 0; i < 300; i++) {
-        std::string v = "v" + std::to_string(i);
-        frame += "$" + std::to_string(v.size()) + "\r\n" + v + "\r\n";
-        want.push_back(v);
-    }
-    ASSERT_EQ(resp_parse(&p, frame.data(), frame.size(), &consumed), RESP_DONE);
-    ASSERT_EQ(resp_parser_argc(&p), 300);
-    for (int i = 0; i < 300; i++)
-        EXPECT_EQ(std::string(resp_parser_argv(&p)[i], resp_parser_argvlen(&p)[i]), want[i]);
-    EXPECT_GE(p.cap, 300);
-    resp_parser_reset(&p);
-    EXPECT_EQ(p.args, nullptr);
-    EXPECT_EQ(p.cap, 0);
-    EXPECT_TRUE(resp_parser_idle(&p));
-
-    // Small arrays are kept for the next request.
-    std::string get = "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n";
-    ASSERT_EQ(resp_parse(&p, get.data(), get.size(), &consumed), RESP_DONE);
-    void *kept = p.args;
-    resp_parser_reset(&p);
-    EXPECT_EQ(p.args, kept);
-    EXPECT_LE(p.cap, 4);
-
-    // A partial frame is forgotten, keeping the unauthenticated setting.
-    resp_parser_set_unauthenticated(&p, true);
-    std::string part = "*3\r\n$3\r\nSET\r\n";
-    EXPECT_EQ(resp_parse(&p, part.data(), part.size(), &consumed), RESP_MORE);
-    EXPECT_FALSE(resp_parser_idle(&p));
-    resp_parser_reset(&p);
-    EXPECT_TRUE(resp_parser_idle(&p));
-    std::string big = "*11\r\n";
-    EXPECT_EQ(resp_parse(&p, big.data(), big.size(), &consumed), RESP_ERROR);
     resp_parser_destroy(&p);
 }
 

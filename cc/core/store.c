@@ -191,10 +191,10 @@ int store_get_with(struct store *st, int db, const char *key, size_t klen,
     return pp ? 1 : 0;
 }
 
-/* GET and GETDEL: copies the value out (and, for GETDEL, removes the key)
- * under the stripe's lock. */
-static int get_copy(struct store *st, int db, const char *key, size_t klen,
-                    struct store_value *out, bool remove)
+/* GETDEL: copies the value out and removes the key under the stripe's
+ * lock. */
+int store_getdel(struct store *st, int db, const char *key, size_t klen,
+                 struct store_value *out)
 {
     out->data = NULL;
     out->len = 0;
@@ -209,21 +209,13 @@ static int get_copy(struct store *st, int db, const char *key, size_t klen,
     if (pp) {
         rc = store_value_copy(out, entry_val(*pp), (*pp)->vlen);
         if (rc == 0) {
-            if (remove) {
-                free(stripe_unlink(s, ti, pp));
-                stripe_maybe_shrink(s);
-            }
+            free(stripe_unlink(s, ti, pp));
+            stripe_maybe_shrink(s);
             rc = 1;
         }
     }
     pthread_mutex_unlock(&s->lock);
     return rc;
-}
-
-int store_get(struct store *st, int db, const char *key, size_t klen,
-              struct store_value *out)
-{
-    return get_copy(st, db, key, klen, out, false);
 }
 
 int store_set(struct store *st, int db, const char *key, size_t klen,
@@ -307,11 +299,6 @@ fail:
     return rc;
 }
 
-int store_getdel(struct store *st, int db, const char *key, size_t klen,
-                 struct store_value *out)
-{
-    return get_copy(st, db, key, klen, out, true);
-}
 
 int store_getex(struct store *st, int db, const char *key, size_t klen,
                 enum store_getex_mode mode, int64_t expire_at,

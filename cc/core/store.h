@@ -54,10 +54,6 @@ struct store_value {
  * (Redis's SET/GETEX/EXPIRE rule). On every error nothing changed and every
  * out-value is empty (data NULL). */
 
-/* GET: 1 and *out filled when key exists, 0 when absent. */
-int store_get(struct store *st, int db, const char *key, size_t klen,
-              struct store_value *out);
-
 /* GET without a copy: when the key exists, calls fn(ctx, val, vlen) once
  * while the key's lock is held and returns 1; returns 0 when absent. val is
  * valid only during the call and fn must not call back into the store. This
@@ -83,7 +79,8 @@ int store_set(struct store *st, int db, const char *key, size_t klen,
               const char *val, size_t vlen, int64_t expire_at, int flags,
               struct store_value *old, bool *old_found);
 
-/* GETDEL: like store_get, and deletes the key when found. */
+/* GETDEL: 1 and *out filled (caller frees) when the key exists, which is
+ * then deleted; 0 when absent. */
 int store_getdel(struct store *st, int db, const char *key, size_t klen,
                  struct store_value *out);
 
@@ -140,8 +137,6 @@ int store_mget_with(struct store *st, int db, size_t n,
 
 /* Expiry. store_ttl_ms: -2 absent, -1 no expiry, else ms remaining. */
 int64_t store_ttl_ms(struct store *st, int db, const char *key, size_t klen);
-/* Absolute expiry time in ms, -1 none, -2 absent. */
-int64_t store_expire_time(struct store *st, int db, const char *key, size_t klen);
 /* EXPIRE family: sets the expiry to expire_at under the condition (Redis's
  * NX/XX/GT/LT; 0 = unconditional). An expire_at in the past deletes the key.
  * Returns 1 when applied (or deleted), 0 when the key is absent or the

@@ -63,24 +63,6 @@ int64_t store_ttl_ms(struct store *st, int db, const char *key, size_t klen)
     return ttl;
 }
 
-int64_t store_expire_time(struct store *st, int db, const char *key,
-                          size_t klen)
-{
-    if (!db_ok(db))
-        return -2;
-    uint32_t h;
-    struct stripe *s = stripe_for(st, db, key, klen, &h);
-    struct clk c = {0};
-    int ti;
-    int64_t at = -2;
-    pthread_mutex_lock(&s->lock);
-    struct entry **pp = stripe_lookup(st, s, h, key, klen, &c, &ti);
-    if (pp)
-        at = (*pp)->expire_at;
-    pthread_mutex_unlock(&s->lock);
-    return at;
-}
-
 int store_expire(struct store *st, int db, const char *key, size_t klen,
                  int64_t expire_at, int cond)
 {

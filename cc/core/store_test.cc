@@ -52,20 +52,27 @@ protected:
         return store_set(st, db, k.data(), k.size(), v.data(), v.size(), exp,
                          flags, nullptr, nullptr);
     }
+    static void copy_value(void *ctx, const char *val, size_t vlen)
+    {
+        // The store keeps every value NUL-terminated.
+        EXPECT_EQ(val[vlen], '\0');
+        static_cast<std::string *>(ctx)->assign(val, vlen);
+    }
     std::optional<std::string> get(const std::string &k, int db = 0)
     {
-        struct store_value v;
-        int rc = store_get(st, db, k.data(), k.size(), &v);
+        std::string s;
+        int rc = store_get_with(st, db, k.data(), k.size(), copy_value, &s);
         EXPECT_GE(rc, 0);
-        if (rc != 1) {
-            EXPECT_EQ(v.data, nullptr);
+        if (rc != 1)
             return std::nullopt;
-        }
-        EXPECT_NE(v.data, nullptr);
-        EXPECT_EQ(v.data[v.len], '\0');
-        std::string s(v.data, v.len);
-        free(v.data);
         return s;
+    }
+    // The absolute expiry time (-1 none, -2 absent), from the TTL and the
+    // test clock.
+    int64_t expire_time(const std::string &k)
+    {
+        int64_t t = ttl(k);
+        return t < 0 ? t : now.load() + t;
     }
     int64_t ttl(const std::string &k) { return store_ttl_ms(st, 0, k.data(), k.size()); }
     int expire(const std::string &k, int64_t at, int cond = 0)
@@ -125,9 +132,9 @@ TEST_F(StoreTest, EmptyKeyAndEmptyValue)
 
 TEST_F(StoreTest, InvalidDb)
 {
-    struct store_value v;
-    EXPECT_EQ(store_get(st, 16, "k", 1, &v), -EINVAL);
-    EXPECT_EQ(store_get(st, -1, "k", 1, &v), -EINVAL);
+    std::string v;
+    EXPECT_EQ(store_get_with(st, 16, "k", 1, copy_value, &v), -EINVAL);
+    EXPECT_EQ(store_get_with(st, -1, "k", 1, copy_value, &v), -EINVAL);
     EXPECT_EQ(store_set(st, 16, "k", 1, "v", 1, -1, 0, nullptr, nullptr), -EINVAL);
     EXPECT_EQ(store_dbsize(st, 99), 0u);
     EXPECT_EQ(store_ttl_ms(st, 16, "k", 1), -2);
@@ -514,10 +521,10 @@ TEST_F(StoreTest, TtlAndLazyExpiry)
     EXPECT_EQ(ttl("k"), -2);
     set("k", "v");
     EXPECT_EQ(ttl("k"), -1);
-    EXPECT_EQ(store_expire_time(st, 0, "k", 1), -1);
+    EXPECT_EQ(expire_time("k"), -1);
     EXPECT_EQ(expire("k", kT0 + 2500), 1);
     EXPECT_EQ(ttl("k"), 2500);
-    EXPECT_EQ(store_expire_time(st, 0, "k", 1), kT0 + 2500);
+    EXPECT_EQ(expire_time("k"), kT0 + 2500);
     EXPECT_EQ(store_expires_count(st, 0), 1u);
     now += 2500;
     // Like Redis, the key lives through the millisecond it expires in.
@@ -531,7 +538,7 @@ TEST_F(StoreTest, TtlAndLazyExpiry)
     EXPECT_EQ(store_expires_count(st, 0), 0u);
     EXPECT_EQ(store_expired_total(st), before + 1);
     EXPECT_EQ(ttl("k"), -2);
-    EXPECT_EQ(store_expire_time(st, 0, "k", 1), -2);
+    EXPECT_EQ(expire_time("k"), -2);
 }
 
 TEST_F(StoreTest, ExpireAbsentKey)
@@ -597,7 +604,7 @@ TEST_F(StoreTest, ExpireConditions)
         EXPECT_EQ(expire("k", c.at, c.cond), c.want)
             << "has_ttl=" << c.has_ttl << " cond=" << c.cond << " at=" << c.at - cur;
         int64_t want_at = c.want ? c.at : (c.has_ttl ? cur : -1);
-        EXPECT_EQ(store_expire_time(st, 0, "k", 1), want_at);
+        EXPECT_EQ(expire_time("k"), want_at);
     }
 }
 

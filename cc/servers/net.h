@@ -4,7 +4,9 @@
  * Owns: listening/accepting sockets and the shutdown eventfd. Does not own
  * sessions or any per-connection state. Addresses are IPv4/IPv6 literals
  * only (inet_pton, no resolver), so a static link stays clean.
- * Every function returns 0 / a count / an fd, or -errno; EINTR is retried.
+ * Functions that can fail return 0 / a count / an fd, or -errno, and retry
+ * EINTR; the predicates, the shutdown fd and reason, and the clock cannot
+ * fail and say what they return.
  */
 #ifndef RESPD_NET_H
 #define RESPD_NET_H
