@@ -62,9 +62,50 @@ static void format_peer(const struct session *s, char *buf, size_t len)
     }
 }
 
-/* Appends one CLIENT LIST line for s to buf (growing it). Fields a session
- * only knows about itself (buffer sizes) are reported for `self` only, as
- * reading another thread's buffers would race. */
+/* The buffer fields of a CLIENT LIST line, in Redis 7.0's meaning
+ * (networking.c's catClientInfoString). */
+struct client_mem {
+    size_t qbuf;      /* input bytes held: the partial frame, or for the
+                       * asking session the request it is running (which
+                       * may sit in the engine's buffer, not the session's) */
+    size_t qbuf_free; /* unused room of the session's input buffer */
+    size_t argv_mem;  /* bytes of the running request's arguments */
+    size_t rbs;       /* reply buffer's usable size */
+    size_t rbp;       /* the most that reply buffer has held */
+    size_t obl;       /* reply bytes waiting to be sent */
+    size_t tot_mem;   /* the session struct plus all of the above it owns */
+};
+
+/* Other sessions' fields are atomics their owners update, so this reads
+ * them without a race; only `self`, whose thread this is, has a running
+ * request to count. respd keeps one growable reply buffer and no reply
+ * list, so Redis's oll and omem (the list beyond the 16 KiB static buffer)
+ * are always 0 and every pending byte is in obl and rbs. */
+static struct client_mem client_mem_of(struct session *self, struct session *s)
+{
+    struct client_mem m = {0};
+    uint32_t in_len = atomic_load_explicit(&s->in_len, memory_order_relaxed);
+    uint32_t in_cap = atomic_load_explicit(&s->in_cap, memory_order_relaxed);
+    m.qbuf = in_len;
+    m.qbuf_free = in_cap - in_len;
+    if (s == self) {
+        int argc = resp_parser_argc(&s->parser);
+        const size_t *lens = resp_parser_argvlen(&s->parser);
+        for (int i = 0; i < argc; i++)
+            m.argv_mem += lens[i];
+        if (in_len == 0)
+            m.qbuf = resp_parser_frame_len(&s->parser);
+    }
+    uint32_t len = reply_get(&s->out.len);
+    uint32_t peak = reply_get(&s->out.peak);
+    m.rbs = reply_get(&s->out.cap);
+    m.rbp = peak > len ? peak : len;
+    m.obl = len - reply_get(&s->out.pos);
+    m.tot_mem = sizeof(*s) + in_cap + m.rbs + m.argv_mem;
+    return m;
+}
+
+/* Appends one CLIENT LIST line for s to buf (growing it). */
 static bool client_line(struct core *c, struct session *self,
                         struct session *s, int64_t now_ms, char **buf,
                         size_t *len, size_t *cap)
@@ -84,29 +125,21 @@ static bool client_line(struct core *c, struct session *self,
     unsigned cmd = atomic_load_explicit(&s->last_cmd, memory_order_relaxed);
     const char *cmdname = cmd == 0 ? "NULL" : commands_at(cmd - 1)->name;
     unsigned db = atomic_load_explicit(&s->db, memory_order_relaxed);
-    size_t qbuf = 0, qbuf_free = 0, rbs = 0, obl = 0, omem = 0;
     int proto = atomic_load_explicit(&s->resp, memory_order_relaxed);
-    if (s == self) {
-        qbuf = s->in_len;
-        qbuf_free = (size_t)s->in_cap - s->in_len;
-        rbs = s->in_cap;
-        obl = reply_pending(&s->out);
-        omem = s->out.cap;
-    }
-    size_t totmem = sizeof(*s) + rbs + omem;
+    struct client_mem m = client_mem_of(self, s);
     for (;;) {
         size_t room = *cap - *len;
         int n = snprintf(*buf + *len, room,
                          "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld "
                          "idle=%lld flags=N db=%u sub=0 psub=0 ssub=0 "
-                         "multi=-1 qbuf=%zu qbuf-free=%zu argv-mem=0 "
+                         "multi=-1 qbuf=%zu qbuf-free=%zu argv-mem=%zu "
                          "multi-mem=0 rbs=%zu rbp=%zu obl=%zu oll=0 omem=0 "
                          "tot-mem=%zu events=r cmd=%s user=default redir=-1 "
                          "resp=%d\n",
                          (unsigned long long)s->client.id, addr, laddr, s->fd,
                          s->client.name != NULL ? s->client.name : "", (long long)age,
-                         (long long)idle, db, qbuf, qbuf_free, rbs, qbuf, obl,
-                         totmem, cmdname, proto);
+                         (long long)idle, db, m.qbuf, m.qbuf_free, m.argv_mem,
+                         m.rbs, m.rbp, m.obl, m.tot_mem, cmdname, proto);
         if (n < 0)
             return false;
         if ((size_t)n < room) {

@@ -2302,6 +2302,68 @@ TEST(Commands, ShutdownNeedsAuthentication) {
     EXPECT_EQ(calls, 0);
 }
 
+// The buffer fields of CLIENT LIST / CLIENT INFO report what each
+// connection holds, with Redis 7.0's meaning: qbuf/qbuf-free the input
+// buffer (for the asking client, the request it is running even when that
+// sits in the engine's buffer), argv-mem its arguments, rbs/rbp/obl the
+// reply buffer's size, peak and pending bytes. Checked against Redis: a lone
+// CLIENT INFO shows qbuf=26 argv-mem=10 there too.
+static std::string Field(const std::string &line, const std::string &name) {
+    size_t at = line.find(" " + name + "=");
+    if (at == std::string::npos)
+        return "?";
+    at += name.size() + 2;
+    return line.substr(at, line.find(' ', at) - at);
+}
+
+static std::string LineOf(const std::string &list, int id) {
+    size_t at = list.find("id=" + std::to_string(id) + " ");
+    if (at == std::string::npos)
+        return "";
+    return list.substr(at, list.find('\n', at) - at);
+}
+
+TEST(CommandsClient, ListReportsBuffers) {
+    Harness a;
+    std::string info = a.Run(Cmd({"CLIENT", "INFO"}));
+    EXPECT_EQ(Field(info, "qbuf"), "26") << info;
+    EXPECT_EQ(Field(info, "qbuf-free"), "0") << info;
+    EXPECT_EQ(Field(info, "argv-mem"), "10") << info;
+    EXPECT_EQ(Field(info, "rbs"), "0") << info;
+    EXPECT_EQ(Field(info, "obl"), "0") << info;
+    EXPECT_EQ(Field(info, "oll"), "0") << info;
+    EXPECT_EQ(Field(info, "omem"), "0") << info;
+    EXPECT_EQ(Field(info, "tot-mem"), std::to_string(session_struct_size() + 10)) << info;
+
+    // Replies queued earlier in the same pipeline are in the reply buffer.
+    info = a.Run(Cmd({"SET", "k", "v"}) + Cmd({"CLIENT", "INFO"}));
+    EXPECT_EQ(Field(info, "obl"), "5") << info;
+    EXPECT_EQ(Field(info, "rbp"), "5") << info;
+    EXPECT_NE(Field(info, "rbs"), "0") << info;
+
+    // Another connection with a partial frame and unsent output.
+    Harness b(a);
+    b.Run(Cmd({"SET", "big", std::string(3000, 'x')}));
+    b.FeedOnly(Cmd({"GET", "big"}) + "*2\r\n");
+    std::string list = a.Run(Cmd({"CLIENT", "LIST"}));
+    std::string line = LineOf(list, 2);
+    ASSERT_NE(line, "") << list;
+    EXPECT_EQ(Field(line, "qbuf"), "4") << line;
+    EXPECT_EQ(Field(line, "qbuf-free"), "508") << line;
+    EXPECT_EQ(Field(line, "argv-mem"), "0") << line;
+    EXPECT_EQ(Field(line, "obl"), "3009") << line;
+    EXPECT_EQ(Field(line, "rbp"), "3009") << line;
+    EXPECT_EQ(Field(line, "rbs"), "4000") << line;
+    EXPECT_EQ(Field(line, "tot-mem"), std::to_string(session_struct_size() + 512 + 4000))
+        << line;
+    // Sent output leaves the peak, and a drained buffer is released.
+    b.TakeOutput();
+    line = LineOf(a.Run(Cmd({"CLIENT", "LIST"})), 2);
+    EXPECT_EQ(Field(line, "obl"), "0") << line;
+    EXPECT_EQ(Field(line, "rbs"), "0") << line;
+    EXPECT_EQ(Field(line, "rbp"), "0") << line;
+}
+
 // Every entry of the table is runnable except the two containers, which
 // answer only through their subcommands; a command added to the table
 // without an implementation in dispatch.c fails here.

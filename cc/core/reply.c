@@ -20,9 +20,10 @@
 void reply_init(struct reply *r, size_t limit)
 {
     r->data = NULL;
-    r->pos = 0;
-    r->len = 0;
-    r->cap = 0;
+    atomic_init(&r->pos, 0);
+    atomic_init(&r->len, 0);
+    atomic_init(&r->cap, 0);
+    atomic_init(&r->peak, 0);
     r->limit = (limit == 0 || limit > REPLY_MAX_BYTES) ? REPLY_MAX_BYTES
                                                         : (uint32_t)limit;
     r->proto = 2;
@@ -33,7 +34,18 @@ void reply_free(struct reply *r)
 {
     free(r->data);
     r->data = NULL;
-    r->pos = r->len = r->cap = 0;
+    reply_put(&r->pos, 0);
+    reply_put(&r->len, 0);
+    reply_put(&r->cap, 0);
+    reply_put(&r->peak, 0);
+}
+
+/* Records len in peak; called where len is about to shrink or at a send. */
+static void reply_note_peak(struct reply *r)
+{
+    uint32_t len = reply_get(&r->len);
+    if (len > reply_get(&r->peak))
+        reply_put(&r->peak, len);
 }
 
 void reply_consume(struct reply *r, size_t n)
@@ -43,7 +55,8 @@ void reply_consume(struct reply *r, size_t n)
         reply_free(r);
         return;
     }
-    r->pos += (uint32_t)n;
+    reply_note_peak(r);
+    reply_put(&r->pos, reply_get(&r->pos) + (uint32_t)n);
 }
 
 static void reply_overflow(struct reply *r)
@@ -62,18 +75,21 @@ static bool reply_room(struct reply *r, size_t n)
         reply_overflow(r);
         return false;
     }
-    if (r->cap - r->len >= n)
+    uint32_t len = reply_get(&r->len), rcap = reply_get(&r->cap);
+    if (rcap - len >= n)
         return true;
-    if (r->pos > 0) {
+    uint32_t pos = reply_get(&r->pos);
+    if (pos > 0) {
         /* Sent bytes are reclaimed before growing. */
-        memmove(r->data, r->data + r->pos, pending);
-        r->len = (uint32_t)pending;
-        r->pos = 0;
-        if (r->cap - r->len >= n)
+        reply_note_peak(r);
+        memmove(r->data, r->data + pos, pending);
+        reply_put(&r->len, (uint32_t)pending);
+        reply_put(&r->pos, 0);
+        if (rcap - pending >= n)
             return true;
     }
     size_t need = pending + n;
-    size_t cap = r->cap ? r->cap : REPLY_INITIAL_CAP;
+    size_t cap = rcap ? rcap : REPLY_INITIAL_CAP;
     while (cap < need)
         cap *= 2;
     if (cap > REPLY_MAX_BYTES)
@@ -84,7 +100,7 @@ static bool reply_room(struct reply *r, size_t n)
         return false;
     }
     r->data = p;
-    r->cap = (uint32_t)cap;
+    reply_put(&r->cap, (uint32_t)cap);
     return true;
 }
 
@@ -92,8 +108,8 @@ void reply_raw(struct reply *r, const char *p, size_t n)
 {
     if (n == 0 || !reply_room(r, n))
         return;
-    memcpy(r->data + r->len, p, n);
-    r->len += (uint32_t)n;
+    memcpy(r->data + reply_get(&r->len), p, n);
+    reply_put(&r->len, reply_get(&r->len) + (uint32_t)n);
 }
 
 /* Appends "<prefix><v>\r\n". */
@@ -112,12 +128,12 @@ void reply_simple(struct reply *r, const char *s)
     size_t n = strlen(s);
     if (!reply_room(r, n + 3))
         return;
-    char *d = r->data + r->len;
+    char *d = r->data + reply_get(&r->len);
     d[0] = '+';
     memcpy(d + 1, s, n);
     d[n + 1] = '\r';
     d[n + 2] = '\n';
-    r->len += (uint32_t)(n + 3);
+    reply_put(&r->len, reply_get(&r->len) + (uint32_t)(n + 3));
 }
 
 void reply_ok(struct reply *r)
@@ -130,12 +146,12 @@ void reply_error(struct reply *r, const char *s)
     size_t n = strlen(s);
     if (!reply_room(r, n + 3))
         return;
-    char *d = r->data + r->len;
+    char *d = r->data + reply_get(&r->len);
     d[0] = '-';
     memcpy(d + 1, s, n);
     d[n + 1] = '\r';
     d[n + 2] = '\n';
-    r->len += (uint32_t)(n + 3);
+    reply_put(&r->len, reply_get(&r->len) + (uint32_t)(n + 3));
 }
 
 /* Formats fmt into a stack buffer, or a heap one when the text is longer,
@@ -198,12 +214,12 @@ void reply_bulk(struct reply *r, const char *p, size_t n)
     hdr[h++] = '\n';
     if (!reply_room(r, h + n + 2))
         return;
-    char *d = r->data + r->len;
+    char *d = r->data + reply_get(&r->len);
     memcpy(d, hdr, h);
     memcpy(d + h, p, n);
     d[h + n] = '\r';
     d[h + n + 1] = '\n';
-    r->len += (uint32_t)(h + n + 2);
+    reply_put(&r->len, reply_get(&r->len) + (uint32_t)(h + n + 2));
 }
 
 void reply_cstr(struct reply *r, const char *s)

@@ -20,22 +20,54 @@ extern "C" {
  * like one past the output limit. */
 #define REPLY_MAX_BYTES ((uint32_t)0xF0000000u)
 
+/* pos, len, cap and peak are written only by the owning thread but read by
+ * others (CLIENT LIST), so in C they are atomics the owner updates with
+ * relaxed stores (plain moves); C++ tests see the same layout. */
+#ifdef __cplusplus
+#define REPLY_SHARED_U32 uint32_t
+#else
+#define REPLY_SHARED_U32 _Atomic uint32_t
+#endif
+
 struct reply {
     char *data;      /* NULL while empty: an idle connection holds nothing */
-    uint32_t pos;    /* bytes at the front already sent */
-    uint32_t len;    /* bytes appended (pos..len are pending) */
-    uint32_t cap;
+    REPLY_SHARED_U32 pos;  /* bytes at the front already sent */
+    REPLY_SHARED_U32 len;  /* bytes appended (pos..len are pending) */
+    REPLY_SHARED_U32 cap;
     uint32_t limit;  /* hard cap on len; appending past it sets overflow */
     uint8_t proto;   /* 2 or 3 */
     bool overflow;   /* sticky: output was dropped, the client must go */
+    /* The most bytes this buffer held since it was allocated (CLIENT
+     * LIST's rbp); 0 again once it is released. */
+    REPLY_SHARED_U32 peak;
 };
+
+#ifndef __cplusplus
+#include <stdatomic.h>
+/* Relaxed access to the shared fields: one writer, readers elsewhere. */
+static inline uint32_t reply_get(const _Atomic uint32_t *f)
+{
+    return atomic_load_explicit(f, memory_order_relaxed);
+}
+static inline void reply_put(_Atomic uint32_t *f, uint32_t v)
+{
+    atomic_store_explicit(f, v, memory_order_relaxed);
+}
+#endif
 
 /* Initialises an empty buffer; allocates nothing. limit 0 = REPLY_MAX_BYTES. */
 void reply_init(struct reply *r, size_t limit);
 /* Frees the buffer; r stays usable (empty). */
 void reply_free(struct reply *r);
 /* Pending bytes: data + pos, len - pos of them. */
+#ifdef __cplusplus
 static inline size_t reply_pending(const struct reply *r) { return r->len - r->pos; }
+#else
+static inline size_t reply_pending(const struct reply *r)
+{
+    return reply_get(&r->len) - reply_get(&r->pos);
+}
+#endif
 /* Drops the first n pending bytes (sent by the engine); frees the buffer
  * when nothing is left pending. */
 void reply_consume(struct reply *r, size_t n);

@@ -467,6 +467,8 @@ enum resp_status resp_parse(struct resp_parser *p, const char *buf, size_t len,
             skipped += frame_len;
             continue;
         }
+        if (r == RESP_DONE)
+            p->u.st.pos = frame_len; /* for resp_parser_frame_len */
         *consumed = r == RESP_DONE ? skipped + frame_len : skipped;
         return r;
     }
@@ -475,6 +477,11 @@ enum resp_status resp_parse(struct resp_parser *p, const char *buf, size_t len,
 int resp_parser_argc(const struct resp_parser *p)
 {
     return p->state == ST_DONE ? p->u.st.argc : 0;
+}
+
+size_t resp_parser_frame_len(const struct resp_parser *p)
+{
+    return p->state == ST_DONE ? p->u.st.pos : 0;
 }
 
 const char *const *resp_parser_argv(const struct resp_parser *p)

@@ -94,6 +94,8 @@ enum resp_status resp_parse(struct resp_parser *p, const char *buf, size_t len,
 int resp_parser_argc(const struct resp_parser *p);
 const char *const *resp_parser_argv(const struct resp_parser *p);
 const size_t *resp_parser_argvlen(const struct resp_parser *p);
+/* The byte length of the last RESP_DONE frame; 0 in any other state. */
+size_t resp_parser_frame_len(const struct resp_parser *p);
 /* The error reply text after RESP_ERROR, NULL before. Owned by p. */
 const char *resp_parser_error(const struct resp_parser *p);
 

@@ -29,7 +29,9 @@ struct session {
     struct resp_parser parser;
     struct reply out;
     char *in;                      /* partial frame, NULL when none */
-    uint32_t in_len, in_cap;
+    /* Atomics only so CLIENT LIST on another thread reads them without a
+     * race; writes happen on partial-frame paths only. */
+    _Atomic uint32_t in_len, in_cap;
     _Atomic int64_t last_ms;       /* last interaction, store clock */
     int32_t ctime_s;               /* creation, seconds after core start_ms */
     int fd;
