@@ -143,6 +143,9 @@ enum session_flags {
     SESSION_AUTHED = 1 << 1,
     SESSION_REGISTERED = 1 << 2,
     SESSION_DETACHED = 1 << 3,
+    SESSION_PAUSED = 1 << 4,    /* output reached out_pause: requests wait in `in` */
+    SESSION_OUT_LIMIT = 1 << 5, /* closing: a reply did not fit the output limit */
+    SESSION_IN_LIMIT = 1 << 6,  /* closing: requests kept while paused passed it */
 };
 
 struct session {

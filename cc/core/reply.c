@@ -25,6 +25,7 @@ void reply_init(struct reply *r, size_t limit)
                                                         : (uint32_t)limit;
     r->proto = 2;
     r->overflow = false;
+    r->pause = 0;
 }
 
 void reply_free(struct reply *r)
@@ -44,9 +45,21 @@ void reply_consume(struct reply *r, size_t n)
     r->pos += (uint32_t)n;
 }
 
+/* The bytes already appended stay: the caller knows where the last whole
+ * reply ended and may cut back to it (session.c does). */
+void reply_truncate(struct reply *r, uint32_t len)
+{
+    r->overflow = false;
+    if (len <= r->pos) {
+        reply_free(r);
+        return;
+    }
+    if (len < r->len)
+        r->len = len;
+}
+
 static void reply_overflow(struct reply *r)
 {
-    reply_free(r);
     r->overflow = true;
 }
 

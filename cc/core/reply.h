@@ -27,7 +27,11 @@ struct reply {
     uint32_t cap;
     uint32_t limit;  /* hard cap on len; appending past it sets overflow */
     uint8_t proto;   /* 2 or 3 */
-    bool overflow;   /* sticky: output was dropped, the client must go */
+    bool overflow;   /* sticky until reply_truncate: appends are ignored */
+    /* Not used by the encoder: the pending size at which its owner stops
+     * producing (session.c's flow control). Kept here, in what would be
+     * padding, so that an idle session stays within its size budget. */
+    uint32_t pause;
 };
 
 /* Initialises an empty buffer; allocates nothing. limit 0 = REPLY_MAX_BYTES. */
@@ -39,10 +43,15 @@ static inline size_t reply_pending(const struct reply *r) { return r->len - r->p
 /* Drops the first n pending bytes (sent by the engine); frees the buffer
  * when nothing is left pending. */
 void reply_consume(struct reply *r, size_t n);
+/* Cuts the buffer back to `len` bytes appended (a value of r->len read
+ * before some appends) and clears `overflow`, so appending works again.
+ * A mark below what was already consumed empties the buffer. */
+void reply_truncate(struct reply *r, uint32_t len);
 
-/* Appenders. On allocation failure or when the limit is passed, the buffer
- * is released and `overflow` is set; later appends are ignored, so callers
- * never check each call. */
+/* Appenders. On allocation failure or when the limit is passed, `overflow`
+ * is set and this and later appends are ignored, so callers never check
+ * each call; the bytes appended before stay, so the owner can cut the
+ * buffer back to the end of the last whole reply (reply_truncate). */
 void reply_raw(struct reply *r, const char *p, size_t n);
 void reply_simple(struct reply *r, const char *s);       /* +s */
 void reply_ok(struct reply *r);                           /* +OK */

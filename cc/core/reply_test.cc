@@ -95,21 +95,34 @@ TEST(Reply, GrowsAndConsumesPartially) {
     reply_free(&r);
 }
 
-TEST(Reply, LimitDropsEverythingAndSticks) {
+TEST(Reply, LimitIgnoresAppendsUntilTruncated) {
     struct reply r;
     reply_init(&r, 100);
     reply_bulk(&r, std::string(50, 'a').data(), 50);
     EXPECT_FALSE(r.overflow);
     reply_consume(&r, 30);
-    // 26 pending + 57 more fits in 100.
+    // 27 pending + 57 more fits in 100.
+    uint32_t mark = r.len;
     reply_bulk(&r, std::string(50, 'b').data(), 50);
     EXPECT_FALSE(r.overflow);
+    uint32_t mark2 = r.len;
     reply_bulk(&r, std::string(50, 'c').data(), 50);
     EXPECT_TRUE(r.overflow);
+    // What was appended before stays; later appends are ignored.
+    EXPECT_EQ(reply_pending(&r), 27u + 57u);
+    reply_simple(&r, "OK");
+    EXPECT_EQ(reply_pending(&r), 27u + 57u);
+    // Cutting back to a reply boundary makes the buffer usable again.
+    reply_truncate(&r, mark2);
+    EXPECT_FALSE(r.overflow);
+    reply_simple(&r, "OK");
+    EXPECT_EQ(reply_pending(&r), 27u + 57u + 5u);
+    reply_truncate(&r, mark);
+    EXPECT_EQ(reply_pending(&r), 27u);
+    // A mark inside what was already consumed empties the buffer.
+    reply_truncate(&r, 10);
     EXPECT_EQ(reply_pending(&r), 0u);
     EXPECT_EQ(r.data, nullptr);
-    reply_simple(&r, "OK");
-    EXPECT_EQ(reply_pending(&r), 0u);
     reply_free(&r);
 }
 

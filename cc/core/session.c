@@ -22,6 +22,17 @@
 /* Input beyond this is refused (a frame can be at most a 512 MiB bulk plus
  * its header; the parser enforces the real limit first). */
 #define SESSION_IN_MAX ((uint32_t)0xF0000000u)
+/* Flow control: once this much output waits unsent, requests stop running
+ * and wait in the input buffer until the engine has sent enough. Large
+ * enough that a pipeline of small replies always runs as one batch (-P 16
+ * of bulk replies is a few hundred bytes), small enough that a burst of
+ * large replies is produced only as fast as the client reads it. */
+#define SESSION_OUT_PAUSE (64u * 1024)
+/* Redis 7.0 closes a client that has not authenticated as soon as its
+ * replies spill more than 1 KiB past its 16 KiB reply buffer (measured:
+ * omem=20504 in its log line), so a flood of -NOAUTH replies costs it
+ * nothing. respd bounds such a client at the same size. */
+#define SESSION_NOAUTH_OUT_LIMIT (17u * 1024)
 
 /* The text Redis 7.0 sends to refused non-loopback clients, with the advice
  * adapted to respd's command line. Its first sentence is Redis's verbatim,
@@ -38,6 +49,14 @@ static const char session_denied_msg[] =
     "loopback address only (the default). NOTE: You only need to do one of "
     "the above things in order for the server to start accepting "
     "connections from the outside.\r\n";
+
+/* Sets the output limit (0: none) and the flow-control threshold under
+ * it; pending output is kept. */
+static void session_set_out_limit(struct session *s, size_t limit)
+{
+    s->out.limit = limit == 0 || limit > REPLY_MAX_BYTES ? REPLY_MAX_BYTES : (uint32_t)limit;
+    s->out.pause = s->out.limit / 2 < SESSION_OUT_PAUSE ? s->out.limit / 2 : SESSION_OUT_PAUSE;
+}
 
 static void session_set_peer(struct session *s, const struct sockaddr *peer,
                              socklen_t len)
@@ -109,7 +128,8 @@ struct session *session_new(struct core *core, int fd,
     s->core = core;
     s->fd = fd;
     resp_parser_init(&s->parser);
-    reply_init(&s->out, cfg->output_limit);
+    reply_init(&s->out, 0);
+    session_set_out_limit(s, cfg->output_limit);
     atomic_init(&s->resp, 2);
     int64_t now = store_now_ms(core_store(core));
     /* Seconds relative to the core's start keep the struct small; the
@@ -118,10 +138,16 @@ struct session *session_new(struct core *core, int fd,
     s->ctime_s = rel > INT32_MAX ? INT32_MAX : rel < INT32_MIN ? INT32_MIN : (int32_t)rel;
     atomic_init(&s->last_ms, now);
     session_set_peer(s, peer, peerlen);
-    if (cfg->requirepass != NULL)
+    if (cfg->requirepass != NULL) {
         resp_parser_set_unauthenticated(&s->parser, true);
-    else
+        /* out.pause 0 sends every command through session_should_pause,
+         * which lifts these limits once AUTH succeeded. */
+        if (s->out.limit > SESSION_NOAUTH_OUT_LIMIT)
+            s->out.limit = SESSION_NOAUTH_OUT_LIMIT;
+        s->out.pause = 0;
+    } else {
         s->flags |= SESSION_AUTHED;
+    }
 
     if (!core_register(core, s)) {
         reply_error(&s->out, "ERR max number of clients reached");
@@ -217,8 +243,38 @@ static void session_parser_release(struct session *s)
         resp_parser_set_unauthenticated(&s->parser, true);
 }
 
+/* Called once pending output reached out.pause: true when requests must
+ * wait. A session that has not authenticated is never paused (its small
+ * output limit bounds it, as Redis bounds it); its out.pause is 0 so that
+ * this runs after each of its commands, and the first check after AUTH
+ * succeeded gives it the configured limit and threshold. */
+static bool session_should_pause(struct session *s)
+{
+    if (!(s->flags & SESSION_AUTHED))
+        return false;
+    if (s->out.pause == 0)
+        session_set_out_limit(s, core_config(s->core)->output_limit);
+    return reply_pending(&s->out) >= s->out.pause;
+}
+
+/* A reply did not fit the output limit (or memory ran out): the replies
+ * before it stay, the one that did not fit is replaced by an error saying
+ * why, and the session closes once they are sent. With flow control a
+ * command only runs below out.pause, so this is one reply too large for
+ * the limit (or, before AUTH, a client that stopped reading). */
+static void session_over_limit(struct session *s, uint32_t mark)
+{
+    reply_truncate(&s->out, mark);
+    if (s->flags & SESSION_AUTHED)
+        reply_errorf(&s->out, "ERR reply larger than the client output limit of %u bytes "
+                              "(--client-output-limit); closing the connection",
+                     (unsigned)s->out.limit);
+    s->flags |= SESSION_CLOSE | SESSION_OUT_LIMIT;
+}
+
 /* Parses and runs requests from buf; *used receives how many leading bytes
- * are done with (the rest is an incomplete frame to keep). */
+ * are done with (the rest is an incomplete frame, or requests held back by
+ * flow control with SESSION_PAUSED set, for the caller to keep). */
 static int session_run(struct session *s, const char *buf, size_t len,
                        size_t *used)
 {
@@ -229,16 +285,21 @@ static int session_run(struct session *s, const char *buf, size_t len,
      * the clock reads that dominate a pipelined profile. */
     int64_t clock_us = core_mono_us();
     while (off < len && !(s->flags & SESSION_CLOSE)) {
+        if (reply_pending(&s->out) >= s->out.pause && session_should_pause(s)) {
+            s->flags |= SESSION_PAUSED;
+            break;
+        }
         size_t consumed = 0;
         enum resp_status st = resp_parse(&s->parser, buf + off, len - off,
                                          &consumed);
         if (st == RESP_DONE) {
             off += consumed;
+            uint32_t mark = s->out.len;
             session_execute(s, resp_parser_argc(&s->parser),
                             resp_parser_argv(&s->parser),
                             resp_parser_argvlen(&s->parser), &clock_us);
             if (s->out.overflow)
-                s->flags |= SESSION_CLOSE;
+                session_over_limit(s, mark);
             n++;
             continue;
         }
@@ -283,6 +344,7 @@ int session_process(struct session *s)
         session_in_release(s);
         return 0;
     }
+    s->flags &= (uint8_t)~SESSION_PAUSED;
     size_t used = 0;
     int n = session_run(s, s->in, s->in_len, &used);
     if (used >= s->in_len) {
@@ -337,16 +399,40 @@ static size_t session_finish_partial(struct session *s, const char *buf,
          * those bytes are still in buf and are parsed from there. */
         size_t extra = s->in_len - consumed;
         int64_t clock_us = core_mono_us();
+        uint32_t mark = s->out.len;
         session_execute(s, resp_parser_argc(&s->parser),
                         resp_parser_argv(&s->parser),
                         resp_parser_argvlen(&s->parser), &clock_us);
         if (s->out.overflow)
-            s->flags |= SESSION_CLOSE;
+            session_over_limit(s, mark);
         *ran = 1;
         session_in_release(s);
         return off - extra;
     }
     return len;
+}
+
+/* Appends input that cannot run yet to the input buffer. While paused,
+ * the engine may go on reading (a client that writes everything before it
+ * reads would otherwise wait on us while we wait on it), but what is kept
+ * is bounded by the output limit: past it the client is treated as one
+ * that stopped reading, its output is dropped and it is closed. */
+static void session_keep(struct session *s, const char *buf, size_t len)
+{
+    size_t need = (size_t)s->in_len + len;
+    if ((s->flags & SESSION_PAUSED) && need > s->out.limit) {
+        session_in_release(s);
+        reply_free(&s->out);
+        s->flags |= SESSION_CLOSE | SESSION_IN_LIMIT;
+        return;
+    }
+    if (!session_in_grow(s, need)) {
+        session_in_release(s);
+        session_fail_oom(s);
+        return;
+    }
+    memcpy(s->in + s->in_len, buf, len);
+    s->in_len = (uint32_t)need;
 }
 
 int session_feed(struct session *s, const char *buf, size_t len)
@@ -358,6 +444,10 @@ int session_feed(struct session *s, const char *buf, size_t len)
     if (s->flags & SESSION_CLOSE)
         return 0;
     session_touch(s);
+    if (s->flags & SESSION_PAUSED) {
+        session_keep(s, buf, len);
+        return 0;
+    }
     int n = 0;
     if (s->in_len > 0) {
         size_t used = session_finish_partial(s, buf, len, &n);
@@ -372,16 +462,22 @@ int session_feed(struct session *s, const char *buf, size_t len)
     }
     size_t used = 0;
     n += session_run(s, buf, len, &used);
-    if (used < len) {
-        if (!session_in_grow(s, len - used)) {
-            session_fail_oom(s);
-            return n;
-        }
-        memcpy(s->in, buf + used, len - used);
-        s->in_len = (uint32_t)(len - used);
-    }
+    if (used < len)
+        session_keep(s, buf + used, len - used);
     session_parser_release(s);
     return n;
+}
+
+int session_resume(struct session *s)
+{
+    if (!(s->flags & SESSION_PAUSED) || reply_pending(&s->out) >= s->out.pause)
+        return 0;
+    return session_process(s);
+}
+
+bool session_paused(const struct session *s)
+{
+    return (s->flags & SESSION_PAUSED) != 0;
 }
 
 const char *session_out_peek(struct session *s, size_t *len)
@@ -418,6 +514,24 @@ size_t session_struct_size(void)
 bool session_want_close(const struct session *s)
 {
     return (s->flags & SESSION_CLOSE) != 0;
+}
+
+const char *session_limit_reason(const struct session *s)
+{
+    if (s->flags & SESSION_OUT_LIMIT)
+        return "for overcoming of output buffer limits";
+    if (s->flags & SESSION_IN_LIMIT)
+        return "for overcoming of query buffer limits while its replies were not read";
+    return NULL;
+}
+
+void session_describe(const struct session *s, char *buf, size_t len)
+{
+    char addr[64];
+    session_format_peer(s, addr, sizeof(addr));
+    snprintf(buf, len, "id=%llu addr=%s fd=%d name=%s qbuf=%u omem=%zu",
+             (unsigned long long)s->id, addr, s->fd, s->name ? s->name : "",
+             (unsigned)s->in_len, reply_pending(&s->out));
 }
 
 bool session_timed_out(const struct session *s, int64_t now_ms)

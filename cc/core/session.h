@@ -42,23 +42,41 @@ void session_free(struct session *s);
  * no partial frame, so a session idles without one. */
 char *session_in_reserve(struct session *s, size_t min, size_t *avail);
 void session_in_commit(struct session *s, size_t n);
-/* Runs every complete request in the session's input buffer, appending
- * replies. Stops early once the session wants to close. Returns the number
- * of requests executed. */
+/* Runs the complete requests in the session's input buffer, appending
+ * replies. Stops early once the session wants to close or its output
+ * reaches the pause threshold (see session_feed). Returns the number of
+ * requests executed. */
 int session_process(struct session *s);
 
 /* Input, way 2 (the engine buffers, e.g. one scratch buffer per loop or a
- * kernel-provided buffer): parses and runs every complete request straight
- * from buf; only the tail of an incomplete frame is copied into the
- * session (and when one was already buffered, only the bytes that complete
- * it). buf is not retained. Returns the number of requests executed. Bytes
- * fed after session_want_close() are counted as input and ignored. */
+ * kernel-provided buffer): parses and runs complete requests straight from
+ * buf; only the tail of an incomplete frame is copied into the session
+ * (and when one was already buffered, only the bytes that complete it).
+ * buf is not retained. Returns the number of requests executed. Bytes fed
+ * after session_want_close() are counted as input and ignored.
+ *
+ * Flow control: requests stop running while the session's unsent output
+ * is at or above a pause threshold (64 KiB, or half the output limit when
+ * that is smaller); the rest of buf is kept in the session, which is then
+ * session_paused(). Bytes fed while paused are kept too, behind them, up
+ * to the output limit; past it the session drops its output and asks to be
+ * closed (session_limit_reason says why). Engines may keep reading while
+ * paused, and call session_resume once they sent output. */
 int session_feed(struct session *s, const char *buf, size_t len);
+/* True while requests wait for output to drain. */
+bool session_paused(const struct session *s);
+/* Runs the requests flow control held back, when the session is paused
+ * and its unsent output fell below the pause threshold; stops again at the
+ * threshold. Returns the number of requests executed (0 when nothing was
+ * due, so it is cheap to call after every send). */
+int session_resume(struct session *s);
 
 /* Output: the bytes to send next, then how many were sent. The pointer is
  * valid until the next call on the session. Pending output counts against
- * the core's output_limit: past it the session drops its output and asks to
- * be closed (Redis's client-output-buffer-limit). */
+ * the core's output_limit (Redis's client-output-buffer-limit): a reply
+ * that does not fit is replaced by an error and the session asks to be
+ * closed once the replies before it are sent. Before AUTH (with a
+ * password set) the limit is 17 KiB, as in Redis 7.0. */
 const char *session_out_peek(struct session *s, size_t *len);
 void session_out_consume(struct session *s, size_t n);
 size_t session_out_pending(const struct session *s);
@@ -68,9 +86,18 @@ size_t session_out_pending(const struct session *s);
  * After that, input is ignored. */
 bool session_want_close(const struct session *s);
 
-/* Idle-timeout support: true when the core has a timeout, the session has
- * been idle past it, and (like Redis) it is not exempt. now_ms is the
- * store's clock. */
+/* When the close was forced by a limit, the reason to log, worded like
+ * Redis's log line ("for overcoming of output buffer limits"); NULL for
+ * every other close (QUIT, protocol error, refused connection). */
+const char *session_limit_reason(const struct session *s);
+/* Formats "id=.. addr=.. fd=.. name=.. qbuf=.. omem=.." for log lines. */
+void session_describe(const struct session *s, char *buf, size_t len);
+
+/* Idle-timeout support, Redis's rule (clientsCronHandleTimeout): true when
+ * the core has a timeout and more than that passed since the session's
+ * last interaction, that is the last read that brought bytes or the last
+ * session_out_consume of bytes sent, whatever output is still pending.
+ * now_ms is the store's clock. */
 bool session_timed_out(const struct session *s, int64_t now_ms);
 
 /* Heap bytes the session's own buffers hold right now (partial input and

@@ -235,20 +235,84 @@ TEST(Session, PartialOutputConsume) {
     EXPECT_EQ(h.BufferBytes(), 0u);
 }
 
-TEST(Session, OutputLimitDropsOutputAndCloses) {
+// Issue 18: a burst whose replies pass the limit is served in full to a
+// client that reads, because requests wait while output is pending.
+TEST(Session, FlowControlServesABurstPastTheLimit) {
+    Harness::Options o;
+    o.output_limit = 4096;
+    Harness h(o);
+    EXPECT_EQ(h.Run(Cmd({"SET", "k", std::string(1000, 'x')})), "+OK\r\n");
+    std::string in, want;
+    for (int i = 0; i < 50; i++) {
+        in += Cmd({"GET", "k"});
+        want += "$1000\r\n" + std::string(1000, 'x') + "\r\n";
+    }
+    in += Cmd({"INCR", "counter"});
+    want += ":1\r\n";
+    h.FeedOnly(in);
+    // Paused at half the limit (the pause threshold for small limits):
+    // three replies out, the rest of the requests kept.
+    EXPECT_TRUE(session_paused(h.s()));
+    EXPECT_FALSE(h.WantClose());
+    EXPECT_EQ(session_out_pending(h.s()), 3u * 1009);
+    EXPECT_EQ(h.TakeOutput(), want);
+    EXPECT_FALSE(session_paused(h.s()));
+    EXPECT_FALSE(h.WantClose());
+    EXPECT_EQ(h.BufferBytes(), 0u);
+}
+
+TEST(Session, FlowControlKeepsInputFedWhilePausedInOrder) {
     Harness::Options o;
     o.output_limit = 4096;
     Harness h(o);
     EXPECT_EQ(h.Run(Cmd({"SET", "k", std::string(1000, 'x')})), "+OK\r\n");
     std::string in;
-    for (int i = 0; i < 10; i++)
+    for (int i = 0; i < 5; i++)
         in += Cmd({"GET", "k"});
-    in += Cmd({"INCR", "counter"});
     h.FeedOnly(in);
+    ASSERT_TRUE(session_paused(h.s()));
+    // Fed while paused, split inside a frame: kept behind, run in order.
+    std::string tail = Cmd({"ECHO", "after"}) + Cmd({"INCR", "n"});
+    h.FeedOnly(tail.substr(0, 7));
+    h.FeedOnly(tail.substr(7));
+    std::string got = h.TakeOutput();
+    EXPECT_EQ(got.substr(5 * 1009), "$5\r\nafter\r\n:1\r\n");
+}
+
+TEST(Session, FlowControlBoundsInputKeptWhilePaused) {
+    Harness::Options o;
+    o.output_limit = 4096;
+    Harness h(o);
+    EXPECT_EQ(h.Run(Cmd({"SET", "k", std::string(1000, 'x')})), "+OK\r\n");
+    std::string in;
+    for (int i = 0; i < 400; i++)   // 400 * 22 bytes of requests > 4096
+        in += Cmd({"GET", "k"});
+    h.FeedOnly(in.substr(0, 100));
+    ASSERT_TRUE(session_paused(h.s()));
+    EXPECT_EQ(session_limit_reason(h.s()), nullptr);
+    h.FeedOnly(in.substr(100));
+    // A client that writes this much while reading nothing has stopped
+    // reading: it is dropped, and the engine is told why.
     EXPECT_TRUE(h.WantClose());
     EXPECT_EQ(session_out_pending(h.s()), 0u);
     EXPECT_EQ(h.BufferBytes(), 0u);
-    // Nothing after the overflow ran.
+    ASSERT_NE(session_limit_reason(h.s()), nullptr);
+    EXPECT_NE(std::string(session_limit_reason(h.s())).find("query buffer"), std::string::npos);
+}
+
+TEST(Session, ReplyLargerThanTheLimitIsRefusedNotSilent) {
+    Harness::Options o;
+    o.output_limit = 4096;
+    Harness h(o);
+    EXPECT_EQ(h.Run(Cmd({"SET", "big", std::string(5000, 'x')})), "+OK\r\n");
+    std::string got = h.Run(Cmd({"PING"}) + Cmd({"GET", "big"}) + Cmd({"INCR", "counter"}));
+    // The reply before it stays; the one that cannot fit becomes an error.
+    EXPECT_EQ(got, "+PONG\r\n-ERR reply larger than the client output limit of 4096 bytes "
+                   "(--client-output-limit); closing the connection\r\n");
+    EXPECT_TRUE(h.WantClose());
+    ASSERT_NE(session_limit_reason(h.s()), nullptr);
+    EXPECT_STREQ(session_limit_reason(h.s()), "for overcoming of output buffer limits");
+    // Nothing after it ran.
     Harness other(h);
     EXPECT_EQ(other.Run(Cmd({"GET", "counter"})), "$-1\r\n");
 }
@@ -337,6 +401,34 @@ TEST(Session, ProtectedModeOffOrPasswordAllowsRemotePeers) {
         EXPECT_FALSE(r.WantClose());
         EXPECT_EQ(r.Run(Cmd({"PING"})), "-NOAUTH Authentication required.\r\n");
     }
+}
+
+// Issue 18: before AUTH a client is bounded far below the output limit,
+// as Redis 7.0 bounds it (it cuts such a client at about 17 KiB of
+// replies), so a flood of -NOAUTH replies cannot fill memory.
+TEST(Session, UnauthenticatedOutputIsBoundedSmall) {
+    Harness::Options o;
+    o.requirepass = "secret";
+    Harness h(o);
+    std::string flood;
+    for (int i = 0; i < 2000; i++)   // 70 kB of -NOAUTH replies
+        flood += "PING\r\n";
+    h.FeedOnly(flood);
+    EXPECT_TRUE(h.WantClose());
+    EXPECT_LE(session_out_pending(h.s()), 17u * 1024);
+    ASSERT_NE(session_limit_reason(h.s()), nullptr);
+    EXPECT_STREQ(session_limit_reason(h.s()), "for overcoming of output buffer limits");
+    // What it got is whole replies.
+    std::string got = h.TakeOutput();
+    ASSERT_FALSE(got.empty());
+    EXPECT_EQ(got.size() % 34, 0u) << got.size();   // -NOAUTH ...\r\n
+
+    // After AUTH in the same burst the configured limit and flow control
+    // apply: the same flood is answered in full to a client that reads.
+    Harness a(h);
+    std::string reply = a.Run(Cmd({"AUTH", "secret"}) + flood);
+    EXPECT_FALSE(a.WantClose());
+    EXPECT_EQ(reply.size(), 5u + 2000u * 7);
 }
 
 TEST(Session, AuthFlow) {
