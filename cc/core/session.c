@@ -56,6 +56,8 @@ static void session_set_out_limit(struct session *s, size_t limit)
 {
     s->out.limit = limit == 0 || limit > REPLY_MAX_BYTES ? REPLY_MAX_BYTES : (uint32_t)limit;
     s->out.pause = s->out.limit / 2 < SESSION_OUT_PAUSE ? s->out.limit / 2 : SESSION_OUT_PAUSE;
+    if (s->out.pause == 0)
+        s->out.pause = 1; /* 0 means "not authenticated yet" */
 }
 
 static void session_set_peer(struct session *s, const struct sockaddr *peer,

@@ -40,12 +40,12 @@
 
 /* One connection. `events` is what epoll is asked for: EPOLLIN, plus
  * EPOLLOUT while replies are pending; reading stops (EPOLLOUT alone) once
- * the client sent EOF, the session wants to close, or its output reached
- * pump_read_pause. */
+ * the session wants to close. While flow control holds requests back the
+ * loop still reads: the session keeps the input, bounded by the output
+ * limit. */
 struct epoll_conn {
     struct session *s; /* NULL: slot free */
     uint32_t events;
-    bool eof;          /* the client shut its side: flush, then close */
 };
 
 struct epoll_loop {
@@ -71,6 +71,7 @@ static void epoll_conn_close(struct epoll_loop *lp, int fd)
 {
     struct epoll_conn *c = &lp->conns[fd];
 
+    pump_log_close(c->s);
     session_free(c->s);
     c->s = NULL;
     c->events = 0;
@@ -90,13 +91,13 @@ static void epoll_conn_settle(struct epoll_loop *lp, int fd)
         return;
     }
     size_t pending = session_out_pending(c->s);
-    bool done = session_want_close(c->s) || lp->draining || c->eof;
+    bool done = session_want_close(c->s) || lp->draining;
     if (pending == 0 && done) {
         epoll_conn_close(lp, fd);
         return;
     }
     uint32_t want = pending > 0 ? EPOLLOUT : 0;
-    if (!done && pending < pump_read_pause(lp->cfg->output_limit))
+    if (!done)
         want |= EPOLLIN;
     if (want != c->events) {
         struct epoll_event ev = {.events = want, .data.fd = fd};
@@ -115,9 +116,14 @@ static void epoll_conn_event(struct epoll_loop *lp, int fd, uint32_t ev)
 
     if ((c->events & EPOLLIN) && (ev & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
         ssize_t n = pump_in(fd, c->s, lp->scratch, EPOLL_SCRATCH_SIZE);
-        if (n == 0 && session_out_pending(c->s) > 0) {
-            c->eof = true; /* replies still owed: send them, then close */
-        } else if (n <= 0 && n != -EAGAIN) {
+        if (n == 0) {
+            /* End of stream: as Redis does, send what the socket takes
+             * now and close; a peer that is gone is owed nothing more. */
+            pump_out(fd, c->s, EPOLL_OUT_BUDGET);
+            epoll_conn_close(lp, fd);
+            return;
+        }
+        if (n < 0 && n != -EAGAIN) {
             epoll_conn_close(lp, fd);
             return;
         }
@@ -193,7 +199,7 @@ static void epoll_check_timeouts(struct epoll_loop *lp)
 
     for (int fd = 0; fd <= lp->maxfd; fd++) {
         struct epoll_conn *c = &lp->conns[fd];
-        if (c->s != NULL && c->events == EPOLLIN && session_timed_out(c->s, now)) {
+        if (c->s != NULL && session_timed_out(c->s, now)) {
             log_msg(LOG_VERBOSE, "Closing idle client (fd %d)", fd);
             epoll_conn_close(lp, fd);
         }

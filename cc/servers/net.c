@@ -261,7 +261,10 @@ int net_shutdown_init(void)
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = SIG_IGN;
     sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGPIPE, &sa, NULL) < 0)
+    /* SIGHUP is ignored as redis-server ignores it: the terminal that
+     * started the server closing, or a supervisor sending HUP (respd logs
+     * to stderr only, there is no log file to reopen), must not kill it. */
+    if (sigaction(SIGPIPE, &sa, NULL) < 0 || sigaction(SIGHUP, &sa, NULL) < 0)
         return -errno;
     /* No SA_RESTART: a blocking call interrupted by the signal returns, and
      * every wait also polls the eventfd, so no thread sleeps through it. */

@@ -74,7 +74,7 @@ ssize_t net_read(int fd, void *buf, size_t len);
 ssize_t net_send(int fd, const void *buf, size_t len, int flags);
 
 /* Installs SIGTERM/SIGINT handlers that request shutdown, ignores SIGPIPE
- * and creates the shutdown eventfd. Call once from main before any thread
+ * and SIGHUP (as redis-server does) and creates the shutdown eventfd. Call once from main before any thread
  * starts. Returns 0 or -errno. */
 int net_shutdown_init(void);
 

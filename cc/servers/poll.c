@@ -28,21 +28,20 @@ struct poll_loop {
     struct core *core;
     struct pollfd *pfds;
     struct session **sess; /* parallel to pfds; NULL for the first two */
-    bool *eof;             /* parallel: the client shut its side */
     size_t n, cap;
-    size_t read_pause;     /* pump_read_pause of the output limit */
+    int lfd;               /* the listener, also while pfds[1] ignores it */
     char *scratch;
     bool draining;
 };
 
 static void poll_close(struct poll_loop *pl, size_t i)
 {
+    pump_log_close(pl->sess[i]);
     session_free(pl->sess[i]);
     pump_close(pl->pfds[i].fd, pl->scratch, POLL_SCRATCH_SIZE);
     pl->n--;
     pl->pfds[i] = pl->pfds[pl->n];
     pl->sess[i] = pl->sess[pl->n];
-    pl->eof[i] = pl->eof[pl->n];
 }
 
 /* After any I/O on slot i: flush, then pick what to wait for. Returns false
@@ -56,14 +55,14 @@ static bool poll_settle(struct poll_loop *pl, size_t i)
         return false;
     }
     size_t pending = session_out_pending(s);
-    bool done = session_want_close(s) || pl->draining || pl->eof[i];
+    bool done = session_want_close(s) || pl->draining;
     if (pending == 0 && done) {
         poll_close(pl, i);
         return false;
     }
     /* Keep reading while replies are pending, as epoll.c does. */
     short want = pending > 0 ? POLLOUT : 0;
-    if (!done && pending < pl->read_pause)
+    if (!done)
         want |= POLLIN;
     pl->pfds[i].events = want;
     return true;
@@ -80,10 +79,6 @@ static int poll_grow(struct poll_loop *pl)
     if (sess == NULL)
         return -ENOMEM;
     pl->sess = sess;
-    bool *eof = realloc(pl->eof, cap * sizeof(*eof));
-    if (eof == NULL)
-        return -ENOMEM;
-    pl->eof = eof;
     pl->cap = cap;
     return 0;
 }
@@ -105,7 +100,6 @@ static bool poll_accept(struct poll_loop *pl, int lfd)
         size_t i = pl->n++;
         pl->pfds[i] = (struct pollfd){.fd = fd, .events = POLLIN};
         pl->sess[i] = s;
-        pl->eof[i] = false;
         poll_settle(pl, i);
     }
     return false;
@@ -116,7 +110,8 @@ static void poll_drain_start(struct poll_loop *pl)
     log_msg(LOG_NOTICE, "Received %s: stopped accepting, flushing replies of %zu clients",
             net_shutdown_reason(), pl->n - POLL_FIRST_CLIENT);
     pl->draining = true;
-    close(pl->pfds[1].fd);
+    /* pfds[1] is -1 while accepting is paused: close the listener itself. */
+    close(pl->lfd);
     pl->pfds[0].fd = -1; /* poll ignores negative fds */
     pl->pfds[1].fd = -1;
     for (size_t i = pl->n; i-- > POLL_FIRST_CLIENT;)
@@ -128,27 +123,60 @@ static void poll_check_timeouts(struct poll_loop *pl)
     int64_t now = store_now_ms(core_store(pl->core));
 
     for (size_t i = pl->n; i-- > POLL_FIRST_CLIENT;) {
-        if (pl->pfds[i].events == POLLIN && session_timed_out(pl->sess[i], now)) {
+        if (session_timed_out(pl->sess[i], now)) {
             log_msg(LOG_VERBOSE, "Closing idle client (fd %d)", pl->pfds[i].fd);
             poll_close(pl, i);
         }
     }
 }
 
+/* Handles the clients among the first n slots that poll reported. */
+static void poll_serve(struct poll_loop *pl, size_t n)
+{
+    /* Downward, so a slot filled by swap-removal was already handled (or
+     * is a new client whose revents is 0). */
+    for (size_t i = n; i-- > POLL_FIRST_CLIENT;) {
+        if (i >= pl->n)
+            continue;
+        short re = pl->pfds[i].revents;
+        pl->pfds[i].revents = 0;
+        if (re == 0)
+            continue;
+        if ((pl->pfds[i].events & POLLIN) && (re & (POLLIN | POLLHUP | POLLERR))) {
+            ssize_t got = pump_in(pl->pfds[i].fd, pl->sess[i], pl->scratch, POLL_SCRATCH_SIZE);
+            if (got == 0) {
+                /* End of stream: as Redis does, send what the socket
+                 * takes now and close. */
+                pump_out(pl->pfds[i].fd, pl->sess[i], POLL_OUT_BUDGET);
+                poll_close(pl, i);
+                continue;
+            }
+            if (got < 0 && got != -EAGAIN) {
+                poll_close(pl, i);
+                continue;
+            }
+        } else if (re & POLLERR) {
+            poll_close(pl, i);
+            continue;
+        }
+        poll_settle(pl, i);
+    }
+}
+
 static int poll_run(const struct server_config *cfg, struct core *core)
 {
-    struct poll_loop pl = {.core = core, .cap = 64, .read_pause = pump_read_pause(cfg->output_limit)};
+    struct poll_loop pl = {.core = core, .cap = 64};
     long long cron_last = net_mono_ms(), timeout_last = cron_last;
     long long accept_pause_until = 0, drain_deadline = 0;
     int lfd, rc = 1;
 
     if (engine_listen(cfg, 1, &lfd) < 0)
         return 1;
+    pl.lfd = lfd;
     pl.pfds = malloc(pl.cap * sizeof(*pl.pfds));
     pl.sess = malloc(pl.cap * sizeof(*pl.sess));
-    pl.eof = calloc(pl.cap, sizeof(*pl.eof));
     pl.scratch = malloc(POLL_SCRATCH_SIZE);
-    if (pl.pfds == NULL || pl.sess == NULL || pl.eof == NULL || pl.scratch == NULL) {
+    if (pl.pfds == NULL || pl.sess == NULL || pl.scratch == NULL) {
         log_msg(LOG_WARNING, "poll engine: out of memory at startup");
         goto out;
     }
@@ -178,36 +206,17 @@ static int poll_run(const struct server_config *cfg, struct core *core)
             pl.pfds[1].fd = lfd;
             accept_pause_until = 0;
         }
+        if (ready > 0)
+            poll_serve(&pl, n);
+        /* After reading: input that waited through a stall (the process
+         * stopped, a slow command) counts as activity, as in the other
+         * engines, instead of every client looking idle. */
         if (!pl.draining && cfg->timeout > 0 && now - timeout_last >= 1000) {
             timeout_last = now;
             poll_check_timeouts(&pl);
-            n = pl.n < n ? pl.n : n;
         }
         if (ready <= 0)
             continue;
-        /* Downward, so a slot filled by swap-removal was already handled
-         * (or is a new client whose revents is 0). */
-        for (size_t i = n; i-- > POLL_FIRST_CLIENT;) {
-            if (i >= pl.n)
-                continue;
-            short re = pl.pfds[i].revents;
-            pl.pfds[i].revents = 0;
-            if (re == 0)
-                continue;
-            if ((pl.pfds[i].events & POLLIN) && (re & (POLLIN | POLLHUP | POLLERR))) {
-                ssize_t got = pump_in(pl.pfds[i].fd, pl.sess[i], pl.scratch, POLL_SCRATCH_SIZE);
-                if (got == 0 && session_out_pending(pl.sess[i]) > 0) {
-                    pl.eof[i] = true; /* replies still owed: send, then close */
-                } else if (got <= 0 && got != -EAGAIN) {
-                    poll_close(&pl, i);
-                    continue;
-                }
-            } else if (re & POLLERR) {
-                poll_close(&pl, i);
-                continue;
-            }
-            poll_settle(&pl, i);
-        }
         if (!pl.draining && pl.pfds[1].fd >= 0 && (pl.pfds[1].revents & POLLIN)) {
             pl.pfds[1].revents = 0;
             if (poll_accept(&pl, lfd)) {
@@ -227,7 +236,6 @@ out:
         close(lfd);
     free(pl.pfds);
     free(pl.sess);
-    free(pl.eof);
     free(pl.scratch);
     return rc;
 }

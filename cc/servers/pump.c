@@ -57,6 +57,8 @@ ssize_t pump_out(int fd, struct session *s, size_t budget)
     while (sent < budget) {
         size_t len;
         const char *p = session_out_peek(s, &len);
+        if (len == 0 && session_resume(s) > 0)
+            p = session_out_peek(s, &len);
         if (len == 0)
             break;
         if (len > budget - sent)
@@ -68,8 +70,19 @@ ssize_t pump_out(int fd, struct session *s, size_t budget)
             return n;
         session_out_consume(s, (size_t)n);
         sent += (size_t)n;
+        session_resume(s);
     }
     return (ssize_t)sent;
+}
+
+void pump_log_close(const struct session *s)
+{
+    const char *why = session_limit_reason(s);
+    if (why == NULL)
+        return;
+    char info[256];
+    session_describe(s, info, sizeof(info));
+    log_msg(LOG_WARNING, "Client %s closed %s.", info, why);
 }
 
 void pump_close(int fd, char *buf, size_t cap)
@@ -107,13 +120,15 @@ void pump_serve_blocking(struct core *core, int fd, struct session *s,
                 break;
             pending = session_out_pending(s);
         }
-        if (pending == 0 && (session_want_close(s) || drain_deadline >= 0))
+        bool done = session_want_close(s) || drain_deadline >= 0;
+        if (pending == 0 && done)
             break;
 
-        /* Read only when every reply so far is out: the client's own
-         * socket buffers are the backpressure, so memory stays bounded. */
+        /* Read while replies wait too: a client may write its whole
+         * pipeline before it reads anything, and the session bounds what
+         * it keeps meanwhile. */
         struct pollfd pfd[2] = {
-            {.fd = fd, .events = pending > 0 ? POLLOUT : POLLIN},
+            {.fd = fd, .events = (short)((pending > 0 ? POLLOUT : 0) | (done ? 0 : POLLIN))},
             {.fd = net_shutdown_fd(), .events = POLLIN},
         };
         /* Wake on a clock only for what needs one: core_cron (sync's
@@ -138,20 +153,24 @@ void pump_serve_blocking(struct core *core, int fd, struct session *s,
                     fd, PUMP_DRAIN_MS);
             break;
         }
-        if (rc <= 0) {
-            if (has_timeout && pending == 0 &&
-                session_timed_out(s, store_now_ms(core_store(core)))) {
-                log_msg(LOG_VERBOSE, "Closing idle client (fd %d)", fd);
+        if (rc > 0 && !done && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+            ssize_t n = pump_in(fd, s, buf, cap);
+            if (n == 0) {
+                pump_out(fd, s, SIZE_MAX); /* what the socket takes now */
                 break;
             }
-            continue;
-        }
-        if (pending == 0 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
-            ssize_t n = pump_in(fd, s, buf, cap);
-            if (n == 0 || (n < 0 && n != -EAGAIN))
+            if (n < 0 && n != -EAGAIN)
                 break;
         }
+        /* Redis's rule: idle is time since the last read or write that
+         * moved bytes, whatever is still owed. Only a quiet wake-up can
+         * find it past the timeout: any other moved bytes. */
+        if (rc == 0 && has_timeout && session_timed_out(s, store_now_ms(core_store(core)))) {
+            log_msg(LOG_VERBOSE, "Closing idle client (fd %d)", fd);
+            break;
+        }
     }
+    pump_log_close(s);
     session_free(s);
     pump_close(fd, buf, cap);
 }

@@ -25,18 +25,6 @@ extern "C" {
  * hold the process up). */
 #define PUMP_DRAIN_MS 5000
 
-/* Output a client may have queued while its engine keeps reading from it.
- * Like Redis, an engine goes on reading and running the requests of a
- * client whose replies pile up, so a client that never reads is
- * disconnected once its output passes the limit (the session enforces
- * it), however its requests were split; with no limit (0) reading pauses
- * at PUMP_READ_PAUSE_NOLIMIT bytes so memory stays bounded. */
-#define PUMP_READ_PAUSE_NOLIMIT (1024 * 1024)
-static inline size_t pump_read_pause(size_t output_limit)
-{
-    return output_limit > 0 ? output_limit : PUMP_READ_PAUSE_NOLIMIT;
-}
-
 /* Reads once from fd into buf (the engine's scratch, cap bytes) and feeds
  * what arrived to the session, which runs every complete request and keeps
  * only an incomplete tail. One read per call is the per-wake-up work cap.
@@ -46,10 +34,17 @@ ssize_t pump_in(int fd, struct session *s, char *buf, size_t cap);
 
 /* Sends the session's pending output without blocking (MSG_DONTWAIT, so
  * blocking sockets are fine) until it is empty, the socket is full, or
- * `budget` bytes went out. Returns the bytes sent (>= 0; check
- * session_out_pending for what is left) or -errno when the connection is
- * broken (-EPIPE, -ECONNRESET, ...). */
+ * `budget` bytes went out; as the output drains, the requests flow control
+ * held back run (session_resume) and their replies go out in the same
+ * call. Returns the bytes sent (>= 0; check session_out_pending for what
+ * is left) or -errno when the connection is broken (-EPIPE, ...). */
 ssize_t pump_out(int fd, struct session *s, size_t budget);
+
+/* Logs, at warning level as Redis does, why a session that a limit closed
+ * was closed ("Client id=.. addr=.. closed for overcoming of output buffer
+ * limits"); nothing for any other close. Engines call it once per
+ * connection, before session_detach or session_free. */
+void pump_log_close(const struct session *s);
 
 /* Closes a connection the server chose to end: first discards input the
  * client already sent (bounded, non-blocking), because closing a socket
@@ -58,15 +53,20 @@ ssize_t pump_out(int fd, struct session *s, size_t budget);
 void pump_close(int fd, char *buf, size_t cap);
 
 /* Blocking-style service of one connection, for the sync and threads
- * engines: read, run, write everything, repeat; waits in poll(2) on the
- * socket and the shutdown fd, waking on a clock only when something needs
- * it (100 ms ticks for core_cron when cron_last_ms is not NULL and while
- * draining, 1 s ticks for the idle timeout), so shutdown, the timeout and
- * cron keep running while the client is quiet and an idle client with
- * none of them costs no CPU. Returns when the client leaves, the session
- * asks to close and its replies are out, the idle timeout fires, or after
- * shutdown once replies are flushed (at most PUMP_DRAIN_MS). Frees the
- * session and closes fd before returning. */
+ * engines: read, run, write, repeat; waits in poll(2) on the socket and
+ * the shutdown fd, waking on a clock only when something needs it (100 ms
+ * ticks for core_cron when cron_last_ms is not NULL and while draining,
+ * 1 s ticks for the idle timeout), so shutdown, the timeout and cron keep
+ * running while the client is quiet and an idle client with none of them
+ * costs no CPU. While replies wait to be sent it still reads (the session
+ * keeps what flow control holds back, up to the output limit), so a client
+ * that writes a long pipeline before it reads is served instead of both
+ * sides blocking in send; one that writes past the limit without reading
+ * is disconnected with a logged reason. Returns when the client leaves
+ * (at end of stream, after one non-blocking attempt to send what is owed,
+ * as Redis does), the session asks to close and its replies are out, the
+ * idle timeout fires, or after shutdown once replies are flushed (at most
+ * PUMP_DRAIN_MS). Frees the session and closes fd before returning. */
 void pump_serve_blocking(struct core *core, int fd, struct session *s,
                          char *buf, size_t cap, long long *cron_last_ms);
 

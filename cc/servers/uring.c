@@ -76,6 +76,7 @@ enum conn_flag {
     CONN_SENDING = 1 << 2,     /* a send is in flight (never more than one) */
     CONN_CLOSING = 1 << 3,     /* closed: waiting for the last completion */
     CONN_EOF = 1 << 4,         /* the client finished sending (half-close) */
+    CONN_LAST = 1 << 5,        /* ... and the one send owed after that went out */
 };
 
 /* The bytes of the send in flight, copied out of the session. */
@@ -285,16 +286,13 @@ static void buf_return(struct uring_loop *l, unsigned bid)
 
 /* ---- connections ---- */
 
-static size_t conn_out_queued(const struct uring_conn *c)
-{
-    return session_out_pending(c->session) + (c->out ? c->out->len - c->out->off : 0);
-}
-
+/* Reading goes on while replies wait: flow control holds requests back in
+ * the session, which bounds what it keeps, and a read kept armed is what
+ * tells us when a client that owes us nothing more has gone. */
 static bool conn_want_read(const struct uring_loop *l, const struct uring_conn *c)
 {
     return !(c->flags & (CONN_CLOSING | CONN_EOF)) && !l->stopping &&
-           !session_want_close(c->session) &&
-           conn_out_queued(c) < pump_read_pause(l->cfg->output_limit);
+           !session_want_close(c->session);
 }
 
 /* Marks c closed: kicks its operations out of the kernel (shutdown wakes a
@@ -316,6 +314,7 @@ static void conn_close(struct uring_loop *l, struct uring_conn *c, bool graceful
     }
     if (c->flags & CONN_SENDING)
         loop_cancel(l, uring_ud_pack(c, URING_OP_SEND));
+    pump_log_close(c->session);
     session_detach(c->session);
 }
 
@@ -336,7 +335,11 @@ static bool conn_settle(struct uring_loop *l, struct uring_conn *c)
 
 /* Starts the next send when none is in flight: the rest of a short send,
  * or everything the session produced meanwhile (batched). Closes the
- * connection once it has nothing left to say and wants to (or must) go. */
+ * connection once it has nothing left to say and wants to (or must) go.
+ * After end of stream one more chunk goes out and then it closes with the
+ * rest unsent, as Redis frees a client at end of stream after the one
+ * write it made: a peer that went away is owed nothing, and its replies
+ * are freed now instead of waiting for sends to fail. */
 static void conn_flush(struct uring_loop *l, struct uring_conn *c)
 {
     if (c->flags & (CONN_SENDING | CONN_CLOSING))
@@ -346,6 +349,12 @@ static void conn_flush(struct uring_loop *l, struct uring_conn *c)
         c->out = NULL;
     }
     if (!c->out) {
+        if (c->flags & CONN_LAST) {
+            conn_close(l, c, true);
+            return;
+        }
+        if (!(c->flags & CONN_EOF))
+            session_resume(c->session); /* what flow control held back */
         size_t pending = session_out_pending(c->session);
 
         if (pending == 0) {
@@ -353,6 +362,8 @@ static void conn_flush(struct uring_loop *l, struct uring_conn *c)
                 conn_close(l, c, true);
             return;
         }
+        if (c->flags & CONN_EOF)
+            c->flags |= CONN_LAST;
         /* Copied because the session's output may move as soon as more
          * input is fed, while the kernel still reads the send buffer. */
         size_t take = pending < URING_SEND_MAX ? pending : URING_SEND_MAX;
@@ -375,6 +386,9 @@ static void conn_flush(struct uring_loop *l, struct uring_conn *c)
             session_out_consume(c->session, len);
             o->len += (uint32_t)len;
         }
+        /* Produced while this chunk is in flight, taken by the next one. */
+        if (!(c->flags & CONN_EOF))
+            session_resume(c->session);
         if (o->len == 0) {
             free(o);
             return;
