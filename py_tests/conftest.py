@@ -10,6 +10,7 @@ check; tests say what they need through fixtures and markers.
 
 import os
 import re
+import resource
 import signal
 import socket
 import subprocess
@@ -70,6 +71,18 @@ DIFFERENCES = {
     "shutdown-save": "respd keeps no data on disk, so it refuses SHUTDOWN SAVE "
                      "instead of pretending to save; redis-server writes an RDB "
                      "file and exits.",
+    "oversized-reply": "A reply larger than the client output limit is replaced by an "
+                       "error naming the limit, after the replies before it, and the "
+                       "connection closes; redis-server 7.0 with the same hard limit "
+                       "closes the client and sends nothing more (both log the reason).",
+    "flow-control": "respd produces a client's replies only as fast as it reads them "
+                    "(requests wait once 64 KiB of replies are unsent); redis-server 7.0 "
+                    "runs every request it read and buffers all the replies (400 MB for "
+                    "400 pipelined GETs of 1 MB that are never read).",
+    "stall-timeout": "After the whole server stalled (SIGSTOP, a slow command) for longer "
+                     "than --timeout, respd reads the input that waited before it checks "
+                     "idle timeouts, so active clients survive; redis-server 7.0.15 was "
+                     "measured resetting all of them.",
     "sigterm-flush": "respd flushes every reply it produced before exiting on "
                      "SIGTERM; redis-server 7.0 closes normal clients at shutdown "
                      "without flushing their pending output.",
@@ -252,7 +265,7 @@ class LocalServer(Server):
             fd, self.log_path = tempfile.mkstemp(prefix="%s-%d-" % (self.target.name, self.port),
                                                  suffix=".log", dir=self.logdir)
             self.proc = subprocess.Popen(self.argv(), stdin=subprocess.DEVNULL,
-                                         stdout=fd, stderr=fd)
+                                         stdout=fd, stderr=fd, preexec_fn=self._limits)
             os.close(fd)
             err = self._wait_ready()
             if err is None:
@@ -260,6 +273,12 @@ class LocalServer(Server):
             if "in use" in err and attempt < 2:
                 continue
             self._fail_start(err)
+
+    def _limits(self):
+        # `ulimit -n N` for the server alone (start_server(nofile=N)).
+        if "nofile" in self.opts:
+            n = self.opts["nofile"]
+            resource.setrlimit(resource.RLIMIT_NOFILE, (n, n))
 
     def _wait_ready(self):
         deadline = time.monotonic() + START_TIMEOUT
@@ -315,6 +334,12 @@ class LocalServer(Server):
 
     def rss_kb(self):
         return self.proc_status("VmRSS")
+
+    def cpu_seconds(self):
+        """User plus system CPU time the server has used so far."""
+        with open("/proc/%d/stat" % self.pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def fd_count(self):
         return len(os.listdir("/proc/%d/fd" % self.pid))
@@ -383,7 +408,9 @@ def server(pytestconfig, target, logdir):
 @pytest.fixture
 def start_server(pytestconfig, target, logdir, server):
     """Factory: start_server(maxclients=.., requirepass=.., timeout=..,
-    output_limit=.., bind=.., protected_mode="yes"|"no") starts a fresh server of the target with those flags.
+    output_limit=.., bind=.., protected_mode="yes"|"no", nofile=N) starts a
+    fresh server of the target with those flags (nofile: its open-files
+    limit, as `ulimit -n N`).
     Stopped with SIGTERM (and its exit code checked) after the test unless
     the test stopped it itself."""
     if server.external:

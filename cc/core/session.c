@@ -527,6 +527,11 @@ const char *session_limit_reason(const struct session *s)
     return NULL;
 }
 
+bool session_abandoned(const struct session *s)
+{
+    return (s->flags & SESSION_IN_LIMIT) != 0;
+}
+
 void session_describe(const struct session *s, char *buf, size_t len)
 {
     char addr[64];

@@ -90,6 +90,10 @@ bool session_want_close(const struct session *s);
  * Redis's log line ("for overcoming of output buffer limits"); NULL for
  * every other close (QUIT, protocol error, refused connection). */
 const char *session_limit_reason(const struct session *s);
+/* True when the session was cut off as a client that stopped reading: its
+ * output is dropped and the engine should close now, without sending even
+ * bytes it already took out of the session. */
+bool session_abandoned(const struct session *s);
 /* Formats "id=.. addr=.. fd=.. name=.. qbuf=.. omem=.." for log lines. */
 void session_describe(const struct session *s, char *buf, size_t len);
 

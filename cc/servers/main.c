@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -382,6 +383,12 @@ int main(int argc, char **argv)
         }
     }
     main_adjust_nofile(&cfg.maxclients);
+    /* A fixed threshold turns off glibc's dynamic one, which rises to the
+     * size of the first large block freed: after that, multi-megabyte
+     * replies and values come from the heap and stay resident once freed
+     * (100 clients that left with an 8 MB reply owed kept 1.1 GB). Blocks
+     * this large are mapped and go back to the kernel when freed. */
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 
     rc = net_shutdown_init();
     if (rc < 0) {

@@ -412,6 +412,8 @@ static void conn_flush(struct uring_loop *l, struct uring_conn *c)
  * Returns true when c was freed. */
 static bool conn_update(struct uring_loop *l, struct uring_conn *c)
 {
+    if (!(c->flags & CONN_CLOSING) && session_abandoned(c->session))
+        conn_close(l, c, false); /* the send in flight would never finish */
     conn_flush(l, c);
     if (!(c->flags & CONN_CLOSING)) {
         if (conn_want_read(l, c)) {
