@@ -3,7 +3,10 @@
  *
  * Owns its listener and one read buffer. Waits in poll(2) with a 100 ms
  * tick (never in a bare accept/read) so active expiry, the idle timeout and
- * SIGTERM keep working while a client is connected or none is.
+ * SIGTERM keep working while a client is connected or none is. It reads
+ * while replies wait to be sent (pump_serve_blocking), so a client that
+ * writes a long pipeline before reading is served; one that writes past the
+ * output limit without reading is disconnected with a logged reason.
  */
 #define _GNU_SOURCE
 

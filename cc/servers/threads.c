@@ -3,7 +3,10 @@
  *
  * The calling thread owns the listener and the cron; each connection thread
  * owns its fd, session and read buffer. The store is shared: this engine is
- * where its locking shows.
+ * where its locking shows. Each connection thread reads while its replies
+ * wait to be sent (pump_serve_blocking): a deep pipeline written before
+ * any read is served, and a client that writes past the output limit
+ * without reading is disconnected with a logged reason, never left hanging.
  */
 #define _GNU_SOURCE
 
