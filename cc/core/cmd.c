@@ -10,6 +10,8 @@
 
 int cmd_store_error(struct session *s, int rc)
 {
+    if (rc == STORE_EWRONGTYPE)
+        return cmd_error(s, SHARED_WRONGTYPE);
     /* STORE_ETOOBIG: a result past 512 MiB, Redis's checkStringLength. */
     return cmd_error(s, rc == STORE_ETOOBIG ? SHARED_TOO_BIG : SHARED_OOM);
 }

@@ -25,6 +25,7 @@
 #define SHARED_NOT_INT "ERR value is not an integer or out of range"
 #define SHARED_OOM "ERR out of memory"
 #define SHARED_WRONGPASS "WRONGPASS invalid username-password pair or user is disabled."
+#define SHARED_WRONGTYPE "WRONGTYPE Operation against a key holding the wrong kind of value"
 #define SHARED_TOO_BIG "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
 
 /* What a proc returns: whether its reply was an error, which dispatch
@@ -69,7 +70,8 @@ static inline int cmd_error(struct session *s, const char *msg)
     return CMD_FAILED;
 }
 
-/* The reply for a store failure (rc < 0): too big or out of memory. */
+/* The reply for a store failure (rc < 0): wrong type, too big or out of
+ * memory. */
 int cmd_store_error(struct session *s, int rc);
 
 /* Expiry arguments. Returns 0 with *at set (absolute ms), or queues the

@@ -36,8 +36,8 @@ int cmd_exists(ARGS)
 int cmd_type(ARGS)
 {
     (void)argc;
-    bool found = store_exists(store_of(s), db_of(s), argv[1], argvlen[1]) > 0;
-    reply_simple(out_of(s), found ? "string" : "none");
+    int t = store_type(store_of(s), db_of(s), argv[1], argvlen[1]);
+    reply_simple(out_of(s), obj_type_name(t < 0 ? OBJ_NONE : (enum obj_type)t));
     return CMD_DONE;
 }
 
@@ -49,13 +49,15 @@ struct key_collector {
     const char *pat;
     size_t plen;
     bool match_all;
-    bool keep;      /* false: TYPE filter excludes everything */
+    enum obj_type type; /* SCAN TYPE's filter; OBJ_NONE: every type */
+    bool keep;          /* false: TYPE named no type, nothing matches */
 };
 
-static void collect_key(void *ctx, const char *key, size_t klen)
+static void collect_key(void *ctx, const char *key, size_t klen,
+                        enum obj_type type)
 {
     struct key_collector *kc = ctx;
-    if (!kc->keep)
+    if (!kc->keep || (kc->type != OBJ_NONE && type != kc->type))
         return;
     if (!kc->match_all && !util_glob_match(kc->pat, kc->plen, key, klen, false))
         return;
@@ -73,6 +75,7 @@ static void collector_init(struct key_collector *kc, struct session *s,
     kc->pat = pat;
     kc->plen = plen;
     kc->match_all = pat == NULL || (plen == 1 && pat[0] == '*');
+    kc->type = OBJ_NONE;
     kc->keep = true;
 }
 
@@ -124,6 +127,7 @@ int cmd_scan(ARGS)
     size_t plen = 0;
     int64_t count = 10;
     bool keep = true;
+    enum obj_type type = OBJ_NONE;
     for (int j = 2; j < argc; j += 2) {
         bool has_next = j + 1 < argc;
         if (arg_is(argv[j], argvlen[j], "count") && has_next) {
@@ -135,7 +139,9 @@ int cmd_scan(ARGS)
             pat = argv[j + 1];
             plen = argvlen[j + 1];
         } else if (arg_is(argv[j], argvlen[j], "type") && has_next) {
-            keep = arg_is(argv[j + 1], argvlen[j + 1], "string");
+            /* Redis 7.0 matches nothing for an unknown type name. */
+            type = obj_type_from_name(argv[j + 1], argvlen[j + 1]);
+            keep = type != OBJ_NONE;
         } else {
             return cmd_error(s, SHARED_SYNTAX_ERR);
         }
@@ -150,6 +156,7 @@ int cmd_scan(ARGS)
     struct key_collector kc;
     collector_init(&kc, s, pat, plen);
     kc.keep = keep;
+    kc.type = type;
     int rc = store_scan(store_of(s), db_of(s), &cursor, (size_t)count,
                         collect_key, &kc);
     if (rc < 0 || kc.buf.overflow)

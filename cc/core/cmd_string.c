@@ -248,8 +248,10 @@ int cmd_append(ARGS)
 int cmd_strlen(ARGS)
 {
     (void)argc;
-    reply_int(out_of(s),
-              (int64_t)store_strlen(store_of(s), db_of(s), argv[1], argvlen[1]));
+    int64_t n = store_strlen(store_of(s), db_of(s), argv[1], argvlen[1]);
+    if (n < 0)
+        return cmd_store_error(s, (int)n);
+    reply_int(out_of(s), n);
     return CMD_DONE;
 }
 

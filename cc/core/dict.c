@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "cc/core/object.h"
+
 #define DICT_TABLE_MIN 4
 /* A rehash or random-bucket step may skip this many empty buckets per
  * useful one, so one call never walks a long empty stretch. */
@@ -82,6 +84,13 @@ void dict_init(struct dict *d)
     d->rehash_idx = -1;
 }
 
+void entry_free(struct entry *e)
+{
+    if (e->type != OBJ_STRING)
+        obj_free((enum obj_type)e->type, entry_obj(e));
+    free(e);
+}
+
 static void free_chains(struct dict_table *t)
 {
     if (!t->buckets)
@@ -90,7 +99,7 @@ static void free_chains(struct dict_table *t)
         struct entry *e = t->buckets[i];
         while (e) {
             struct entry *next = e->next;
-            free(e);
+            entry_free(e);
             e = next;
         }
     }

@@ -30,8 +30,21 @@ struct entry {
     uint32_t vlen;
     uint32_t vcap;     /* bytes reserved for the value, excluding its NUL */
     uint32_t vidx;     /* index in the stripe's vol array, when it expires */
-    char data[];       /* key bytes, then value bytes, then a NUL */
+    uint8_t type;      /* enum obj_type: OBJ_STRING's value is inline */
+    char data[];       /* key bytes, then value bytes, then a NUL; for a
+                        * collection the value is its pointer */
 };
+
+/* The collection a non-string entry holds. */
+static inline void *entry_obj(const struct entry *e)
+{
+    void *o;
+    memcpy(&o, e->data + e->klen, sizeof o);
+    return o;
+}
+
+/* Frees the entry and, for a collection, what it holds. */
+void entry_free(struct entry *e);
 
 struct dict_table {
     struct entry **buckets; /* NULL when the table has no storage */

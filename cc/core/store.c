@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "cc/core/dict.h"
+#include "cc/core/object.h"
 #include "cc/core/store_internal.h"
 #include "cc/core/util.h"
 
@@ -26,9 +27,9 @@
 #define INT_VCAP UTIL_LL2STR_MAX
 #define SMALL_BATCH 16
 
-static struct entry *entry_new(uint32_t h, const char *k, size_t klen,
-                               const char *v, size_t vlen, size_t vcap,
-                               int64_t expire_at)
+struct entry *entry_new(uint32_t h, const char *k, size_t klen,
+                        const char *v, size_t vlen, size_t vcap,
+                        int64_t expire_at)
 {
     if (vcap < vlen)
         vcap = vlen;
@@ -41,6 +42,7 @@ static struct entry *entry_new(uint32_t h, const char *k, size_t klen,
     e->klen = (uint32_t)klen;
     e->vlen = (uint32_t)vlen;
     e->vcap = (uint32_t)vcap;
+    e->type = OBJ_STRING;
     if (klen)
         memcpy(e->data, k, klen);
     if (vlen)
@@ -76,7 +78,8 @@ static int entry_store_value(struct stripe *s, struct entry **pp,
                              const char *v, size_t vlen, size_t mincap)
 {
     struct entry *e = *pp;
-    if (vlen <= e->vcap && e->vcap - vlen <= vlen + 32 + mincap) {
+    if (e->type == OBJ_STRING && vlen <= e->vcap &&
+        e->vcap - vlen <= vlen + 32 + mincap) {
         if (vlen)
             memcpy(entry_val(e), v, vlen);
         e->vlen = (uint32_t)vlen;
@@ -185,10 +188,15 @@ int store_get_with(struct store *st, int db, const char *key, size_t klen,
     int ti;
     pthread_mutex_lock(&s->lock);
     struct entry **pp = stripe_lookup(st, s, h, key, klen, &c, &ti);
-    if (pp)
+    int rc = 0;
+    if (pp && (*pp)->type != OBJ_STRING)
+        rc = STORE_EWRONGTYPE;
+    else if (pp) {
         fn(ctx, entry_val(*pp), (*pp)->vlen);
+        rc = 1;
+    }
     pthread_mutex_unlock(&s->lock);
-    return pp ? 1 : 0;
+    return rc;
 }
 
 /* GET and GETDEL: copies the value out (and, for GETDEL, removes the key)
@@ -206,11 +214,13 @@ static int get_copy(struct store *st, int db, const char *key, size_t klen,
     int ti, rc = 0;
     pthread_mutex_lock(&s->lock);
     struct entry **pp = stripe_lookup(st, s, h, key, klen, &c, &ti);
-    if (pp) {
+    if (pp && (*pp)->type != OBJ_STRING) {
+        rc = STORE_EWRONGTYPE;
+    } else if (pp) {
         rc = store_value_copy(out, entry_val(*pp), (*pp)->vlen);
         if (rc == 0) {
             if (remove) {
-                free(stripe_unlink(s, ti, pp));
+                entry_free(stripe_unlink(s, ti, pp));
                 stripe_maybe_shrink(s);
             }
             rc = 1;
@@ -247,6 +257,11 @@ int store_set(struct store *st, int db, const char *key, size_t klen,
     int ti, rc;
     pthread_mutex_lock(&s->lock);
     struct entry **pp = stripe_lookup(st, s, h, key, klen, &c, &ti);
+    if (pp && (*pp)->type != OBJ_STRING && (flags & STORE_SET_GET)) {
+        /* SET ... GET and GETSET read the old value as a string first. */
+        rc = STORE_EWRONGTYPE;
+        goto out;
+    }
     if (pp && want_old) {
         rc = store_value_copy(old, entry_val(*pp), (*pp)->vlen);
         if (rc)
@@ -266,7 +281,7 @@ int store_set(struct store *st, int db, const char *key, size_t klen,
     if (at != NO_EXPIRY && at <= clk_now(st, &c)) {
         /* Redis deletes rather than store a key that is born expired. */
         if (pp) {
-            free(stripe_unlink(s, ti, pp));
+            entry_free(stripe_unlink(s, ti, pp));
             stripe_maybe_shrink(s);
         }
         rc = 1;
@@ -329,6 +344,10 @@ int store_getex(struct store *st, int db, const char *key, size_t klen,
     struct entry **pp = stripe_lookup(st, s, h, key, klen, &c, &ti);
     if (!pp)
         goto out;
+    if ((*pp)->type != OBJ_STRING) {
+        rc = STORE_EWRONGTYPE;
+        goto out;
+    }
     if (mode == STORE_GETEX_SET && expire_at != NO_EXPIRY) {
         rc = vol_reserve(s);
         if (rc)
@@ -344,7 +363,7 @@ int store_getex(struct store *st, int db, const char *key, size_t klen,
         if (expire_at == NO_EXPIRY) {
             entry_set_expire(s, *pp, NO_EXPIRY);
         } else if (expire_at <= clk_now(st, &c)) {
-            free(stripe_unlink(s, ti, pp));
+            entry_free(stripe_unlink(s, ti, pp));
             stripe_maybe_shrink(s);
         } else {
             entry_set_expire(s, *pp, expire_at);
@@ -382,6 +401,10 @@ int store_append(struct store *st, int db, const char *key, size_t klen,
         goto out;
     }
     struct entry *e = *pp;
+    if (e->type != OBJ_STRING) {
+        rc = STORE_EWRONGTYPE;
+        goto out;
+    }
     size_t total = (size_t)e->vlen + vlen;
     if (total > STORE_MAX_STRLEN) {
         rc = STORE_ETOOBIG;
@@ -413,19 +436,19 @@ out:
     return rc;
 }
 
-size_t store_strlen(struct store *st, int db, const char *key, size_t klen)
+int64_t store_strlen(struct store *st, int db, const char *key, size_t klen)
 {
     if (!db_ok(db))
-        return 0;
+        return -EINVAL;
     uint32_t h;
     struct stripe *s = stripe_for(st, db, key, klen, &h);
     struct clk c = {0};
     int ti;
-    size_t n = 0;
+    int64_t n = 0;
     pthread_mutex_lock(&s->lock);
     struct entry **pp = stripe_lookup(st, s, h, key, klen, &c, &ti);
     if (pp)
-        n = (*pp)->vlen;
+        n = (*pp)->type == OBJ_STRING ? (int64_t)(*pp)->vlen : STORE_EWRONGTYPE;
     pthread_mutex_unlock(&s->lock);
     return n;
 }
@@ -445,6 +468,10 @@ int store_incrby(struct store *st, int db, const char *key, size_t klen,
     pthread_mutex_lock(&s->lock);
     struct entry **pp = stripe_lookup(st, s, h, key, klen, &c, &ti);
     int64_t cur = 0;
+    if (pp && (*pp)->type != OBJ_STRING) {
+        rc = STORE_EWRONGTYPE;
+        goto out;
+    }
     if (pp && !util_string2ll(entry_val(*pp), (*pp)->vlen, &cur)) {
         rc = STORE_ENOTINT;
         goto out;
@@ -488,7 +515,7 @@ int store_del(struct store *st, int db, const char *key, size_t klen)
     pthread_mutex_lock(&s->lock);
     struct entry **pp = stripe_lookup(st, s, h, key, klen, &c, &ti);
     if (pp) {
-        free(stripe_unlink(s, ti, pp));
+        entry_free(stripe_unlink(s, ti, pp));
         stripe_maybe_shrink(s);
     }
     pthread_mutex_unlock(&s->lock);
@@ -513,14 +540,14 @@ int store_exists(struct store *st, int db, const char *key, size_t klen)
 /* ---- multi-key operations: every stripe involved is locked, in index
  * order, before any key is touched, so the batch is one atomic step. ---- */
 
-static void lock_stripes(struct db *d, uint32_t mask)
+void lock_stripes(struct db *d, uint32_t mask)
 {
     for (unsigned i = 0; i < NSTRIPES; i++)
         if (mask & (1u << i))
             pthread_mutex_lock(&d->s[i].lock);
 }
 
-static void unlock_stripes(struct db *d, uint32_t mask)
+void unlock_stripes(struct db *d, uint32_t mask)
 {
     for (unsigned i = NSTRIPES; i-- > 0;)
         if (mask & (1u << i))
@@ -639,7 +666,8 @@ int store_mget_with(struct store *st, int db, size_t n,
         struct stripe *s = &d->s[hs[i] & (NSTRIPES - 1)];
         struct entry **pp = stripe_lookup(st, s, (uint32_t)(hs[i] >> 32),
                                           keys[i], klens[i], &c, &ti);
-        if (pp)
+        /* MGET answers nil for a key of another type, as Redis does. */
+        if (pp && (*pp)->type == OBJ_STRING)
             fn(ctx, i, entry_val(*pp), (*pp)->vlen);
         else
             fn(ctx, i, NULL, 0);

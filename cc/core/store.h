@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cc/core/object.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -99,12 +101,18 @@ int store_getex(struct store *st, int db, const char *key, size_t klen,
 #define STORE_MAX_STRLEN ((size_t)512 * 1024 * 1024)
 #define STORE_ETOOBIG (-1003)
 
+/* Every string operation (GET, GETDEL, GETEX, APPEND, STRLEN, INCRBY, and
+ * SET with STORE_SET_GET) returns this for a key holding a collection,
+ * with nothing changed; SET without GET and MSET overwrite any type, and
+ * MGET reports such a key as absent, as Redis does. */
+#define STORE_EWRONGTYPE (-1004)
+
 /* APPEND: returns the new length in *newlen. */
 int store_append(struct store *st, int db, const char *key, size_t klen,
                  const char *val, size_t vlen, size_t *newlen);
 
-/* STRLEN: length, 0 when absent. */
-size_t store_strlen(struct store *st, int db, const char *key, size_t klen);
+/* STRLEN: length, 0 when absent, STORE_EWRONGTYPE for a collection. */
+int64_t store_strlen(struct store *st, int db, const char *key, size_t klen);
 
 /* INCRBY: adds delta to the integer value (absent counts as 0).
  * Returns 0 with *result set; STORE_ENOTINT when the value is not an integer
@@ -176,12 +184,56 @@ void store_flush(struct store *st, int db);
  * present for the whole iteration is returned at least once, even if tables
  * grow or shrink between calls; a key may be returned more than once. KEYS
  * and SCAN lock one stripe (1/16 of a db) at a time, not the whole db. */
-typedef void (*store_key_fn)(void *ctx, const char *key, size_t klen);
+typedef void (*store_key_fn)(void *ctx, const char *key, size_t klen,
+                             enum obj_type type);
 int store_keys(struct store *st, int db, store_key_fn fn, void *ctx);
 int store_scan(struct store *st, int db, uint64_t *cursor, size_t count,
                store_key_fn fn, void *ctx);
 /* RANDOMKEY: 1 and *out filled with a random live key, 0 if db is empty. */
 int store_randomkey(struct store *st, int db, struct store_value *out);
+
+/* TYPE: the key's enum obj_type, OBJ_NONE when absent; -EINVAL for a bad
+ * db. */
+int store_type(struct store *st, int db, const char *key, size_t klen);
+
+/* ---- collections (store_obj.c) ----
+ * A collection command names its keys in store_ref's; the store locks
+ * their stripes (in its fixed order, as MSET does), looks each key up
+ * (lazy expiry included) and calls the command's function, which operates
+ * on the collections while the locks are held and may create keys. When
+ * the function returns, every referenced key whose collection is empty is
+ * deleted: Redis never keeps an empty collection. The function must not
+ * call back into the store other than through store_obj_create. */
+struct store_ref {
+    const char *key; /* set by the caller */
+    size_t klen;
+    enum obj_type type; /* filled in: OBJ_NONE when absent */
+    void *obj;          /* filled in: the collection; NULL if absent or a string */
+    struct entry *entry_; /* private to the store */
+    uint64_t hash_;
+};
+struct store_txn;
+typedef int (*store_refs_fn)(void *ctx, struct store_txn *tx,
+                             struct store_ref *refs, size_t n);
+/* Runs fn over n keys of db (n >= 1; a key may appear more than once, and
+ * its refs then share one collection). Returns fn's result, -EINVAL for a
+ * bad db. */
+int store_obj_apply(struct store *st, int db, struct store_ref *refs,
+                    size_t n, store_refs_fn fn, void *ctx);
+/* From inside fn: makes refs[i]'s key a new empty collection of type t,
+ * replacing any value and expiry it had (as Redis's *STORE commands and
+ * a push to an absent key do), and updates every ref to that key. Returns
+ * the collection, or NULL when out of memory with nothing changed. */
+void *store_obj_create(struct store_txn *tx, size_t i, enum obj_type t);
+
+/* The common single-key case. With key absent: creates it as an empty
+ * collection of type t when flags has STORE_OBJ_CREATE, else returns 0
+ * without calling fn. A key of another type: STORE_EWRONGTYPE. Otherwise
+ * calls fn(ctx, obj) and returns fn's result if negative, else 1. */
+enum { STORE_OBJ_CREATE = 1 << 0 };
+typedef int (*store_obj_fn)(void *ctx, void *obj);
+int store_obj_with(struct store *st, int db, const char *key, size_t klen,
+                   enum obj_type t, int flags, store_obj_fn fn, void *ctx);
 
 /* Active expiry, Redis-style: sweeps keys with an expiry (a resumable
  * cursor per stripe, so every key is eventually checked) and removes the

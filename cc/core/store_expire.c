@@ -106,7 +106,7 @@ int store_expire(struct store *st, int db, const char *key, size_t klen,
     if ((cond & STORE_EXPIRE_LT) && cur != NO_EXPIRY && expire_at >= cur)
         goto out;
     if (expire_at <= clk_now(st, &c)) {
-        free(stripe_unlink(s, ti, pp));
+        entry_free(stripe_unlink(s, ti, pp));
         stripe_maybe_shrink(s);
     } else {
         rc = vol_reserve(s);
@@ -188,7 +188,7 @@ size_t store_active_expire(struct store *st, size_t budget)
             int ti;
             struct entry **pp;
             if (entry_expired(st, e, &c) && (pp = dict_link_of(&s->d, e, &ti))) {
-                free(stripe_unlink(s, ti, pp));
+                entry_free(stripe_unlink(s, ti, pp));
                 gone++;
             } else {
                 s->vol_cursor++;

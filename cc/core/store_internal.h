@@ -109,6 +109,18 @@ static inline char *entry_val(struct entry *e)
 /* Copies n bytes into a new NUL-terminated out->data; -ENOMEM on failure. */
 int store_value_copy(struct store_value *out, const char *p, size_t n);
 
+/* A new string entry (type OBJ_STRING) with room for vcap value bytes, or
+ * NULL when out of memory. A collection's entry holds its pointer as the
+ * value and has its type set by the caller. */
+struct entry *entry_new(uint32_t h, const char *k, size_t klen,
+                        const char *v, size_t vlen, size_t vcap,
+                        int64_t expire_at);
+
+/* Multi-key steps (store.c): every stripe in mask is locked in index order,
+ * the store's one lock order, before any key is touched. */
+void lock_stripes(struct db *d, uint32_t mask);
+void unlock_stripes(struct db *d, uint32_t mask);
+
 /* ---- the vol array (store_expire.c owns its growth and shrinking) ---- */
 
 /* Makes room for one more entry in the vol array, so that giving a key an
@@ -172,7 +184,7 @@ static inline void stripe_replace(struct stripe *s, struct entry **pp,
     } else if (ne->expire_at != NO_EXPIRY) {
         vol_add(s, ne);
     }
-    free(old);
+    entry_free(old);
 }
 
 /* Needs vol_reserve when at is an expiry and e has none yet. */
@@ -227,7 +239,7 @@ static inline struct entry **stripe_lookup(struct store *st, struct stripe *s,
 {
     struct entry **pp = dict_find(&s->d, h, k, klen, ti);
     if (pp && entry_expired(st, *pp, c)) {
-        free(stripe_unlink(s, *ti, pp));
+        entry_free(stripe_unlink(s, *ti, pp));
         count_expired(st, 1);
         return NULL;
     }

@@ -71,12 +71,12 @@ static void visit_chain(void *ctx, struct dict *d, int ti, size_t idx)
     while (*pp) {
         struct entry *e = *pp;
         if (entry_expired(w->st, e, w->c)) {
-            free(stripe_unlink(w->s, ti, pp));
+            entry_free(stripe_unlink(w->s, ti, pp));
             count_expired(w->st, 1);
             continue;
         }
         if (w->fn)
-            w->fn(w->ctx, e->data, e->klen);
+            w->fn(w->ctx, e->data, e->klen, (enum obj_type)e->type);
         w->reported++;
         pp = &e->next;
     }
@@ -180,7 +180,7 @@ int store_randomkey(struct store *st, int db, struct store_value *out)
         struct entry *e = *pp;
         if (entry_expired(st, e, &c)) {
             /* Each retry removes a key, so this ends. */
-            free(stripe_unlink(s, ti, pp));
+            entry_free(stripe_unlink(s, ti, pp));
             count_expired(st, 1);
             pthread_mutex_unlock(&s->lock);
             continue;

@@ -30,7 +30,7 @@ int64_t test_clock(void *ctx)
     return static_cast<std::atomic<int64_t> *>(ctx)->load();
 }
 
-void collect_key(void *ctx, const char *key, size_t klen)
+void collect_key(void *ctx, const char *key, size_t klen, enum obj_type)
 {
     static_cast<std::vector<std::string> *>(ctx)->emplace_back(key, klen);
 }
@@ -108,7 +108,7 @@ TEST_F(StoreTest, BinaryKeysAndValues)
     EXPECT_EQ(get(k2), "two");
     EXPECT_EQ(get(k3), "three");
     EXPECT_EQ(store_dbsize(st, 0), 3u);
-    EXPECT_EQ(store_strlen(st, 0, k1.data(), k1.size()), 5u);
+    EXPECT_EQ(store_strlen(st, 0, k1.data(), k1.size()), 5);
 }
 
 TEST_F(StoreTest, EmptyKeyAndEmptyValue)
@@ -118,7 +118,7 @@ TEST_F(StoreTest, EmptyKeyAndEmptyValue)
     ASSERT_TRUE(v.has_value());
     EXPECT_EQ(*v, "");
     EXPECT_EQ(store_exists(st, 0, "", 0), 1);
-    EXPECT_EQ(store_strlen(st, 0, "", 0), 0u);
+    EXPECT_EQ(store_strlen(st, 0, "", 0), 0);
     EXPECT_EQ(store_del(st, 0, "", 0), 1);
     EXPECT_EQ(store_exists(st, 0, "", 0), 0);
 }
@@ -219,7 +219,7 @@ TEST_F(StoreTest, OverwriteAcrossSizes)
     for (const auto &v : seq) {
         EXPECT_EQ(set("k", v), 1);
         EXPECT_EQ(get("k"), v);
-        EXPECT_EQ(store_strlen(st, 0, "k", 1), v.size());
+        EXPECT_EQ(store_strlen(st, 0, "k", 1), (int64_t)v.size());
     }
 }
 
@@ -305,7 +305,7 @@ TEST_F(StoreTest, AppendRefusesOverMaxLength)
 
 TEST_F(StoreTest, StrlenAbsent)
 {
-    EXPECT_EQ(store_strlen(st, 0, "nope", 4), 0u);
+    EXPECT_EQ(store_strlen(st, 0, "nope", 4), 0);
 }
 
 TEST_F(StoreTest, IncrbyBasics)
@@ -1089,7 +1089,7 @@ TEST_F(StoreTest, MatchesModelUnderRandomOperations)
             Item *it = live(k);
             int64_t want = !it ? -2 : it->exp == -1 ? -1 : std::max<int64_t>(0, it->exp - t);
             ASSERT_EQ(ttl(k), want);
-            ASSERT_EQ(store_strlen(st, 0, k.data(), k.size()), it ? it->val.size() : 0u);
+            ASSERT_EQ(store_strlen(st, 0, k.data(), k.size()), it ? (int64_t)it->val.size() : 0);
             break;
         }
         case 8: {
